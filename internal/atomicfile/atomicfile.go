@@ -5,7 +5,8 @@
 package atomicfile
 
 import (
-	"fmt"
+	"errors"
+	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -13,23 +14,25 @@ import (
 // Write stores data in tmp (created mode 0644 less the umask, truncated),
 // then renames tmp to path. It uses raw system calls so that runsv's
 // per-event status updates do not allocate file objects. On a short or
-// failed write tmp is removed and path is left untouched.
+// failed write tmp is removed and path is left untouched. Errors are
+// *os.PathError (open, write) or *os.LinkError (rename), so callers can
+// word them as runit does.
 func Write(path, tmp string, data []byte) error {
 	fd, err := unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", tmp, err)
+		return &os.PathError{Op: "open", Path: tmp, Err: err}
 	}
 	n, err := unix.Write(fd, data)
 	unix.Close(fd)
 	if err == nil && n != len(data) {
-		err = fmt.Errorf("partial write")
+		err = errors.New("partial write")
 	}
 	if err != nil {
 		unix.Unlink(tmp)
-		return fmt.Errorf("write %s: %w", tmp, err)
+		return &os.PathError{Op: "write", Path: tmp, Err: err}
 	}
 	if err := unix.Rename(tmp, path); err != nil {
-		return fmt.Errorf("rename %s to %s: %w", tmp, path, err)
+		return &os.LinkError{Op: "rename", Old: tmp, New: path, Err: err}
 	}
 	return nil
 }

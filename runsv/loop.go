@@ -1,0 +1,156 @@
+package runsv
+
+import (
+	"os"
+	"time"
+
+	"github.com/gorunit/gorunit/internal/reap"
+	"github.com/gorunit/gorunit/internal/status"
+	"github.com/gorunit/gorunit/internal/tai64n"
+	"golang.org/x/sys/unix"
+)
+
+// throttle is how long runsv holds back a restart of ./run that ended less
+// than this after it started (runsv(8): "waits a second").
+const throttle = time.Second
+
+// loop is runsv's single event loop, the only code that changes service
+// state. Every turn runs the same steps, as runit's: start what is due,
+// wait for a signal, a control byte or the throttle timer, reap every
+// exited child, act on the control byte, and exit once told to and down.
+func (r *runsv) loop() int {
+	r.ctl = make(chan control)
+	for _, s := range r.services() {
+		go r.readControl(s.isLog, s.supervise.control)
+	}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		if wait := r.startDue(); wait > 0 {
+			timer.Reset(wait)
+		}
+		var c control
+		got := false
+		select {
+		case sig := <-r.sigc:
+			if sig == unix.SIGTERM {
+				r.sigterm = true
+			}
+		case c = <-r.ctl:
+			got = true
+		case <-timer.C:
+		}
+		timer.Stop()
+		reap.Drain(r.reaped)
+		if got {
+			if c.log {
+				r.ctrl(r.log, c.c)
+			} else {
+				r.ctrl(r.main, c.c)
+			}
+		}
+		if r.sigterm {
+			r.sigterm = false
+			r.ctrl(r.main, 'x')
+		}
+		if r.main.want == wantExit && r.main.state == status.Down {
+			if r.log == nil || r.log.pid == 0 {
+				return exitOK
+			}
+			if r.log.want != wantExit {
+				// Close our ends of the log pipe: the logger reads
+				// everything the service wrote, sees EOF and exits.
+				r.log.want = wantExit
+				r.writeStatus(r.log)
+				r.logPipe[0].Close()
+				r.logPipe[1].Close()
+			}
+		}
+	}
+}
+
+// readControl feeds bytes from one control FIFO into the loop, in order.
+// It is the only other goroutine besides os/signal's; it ends when the
+// FIFO is closed.
+func (r *runsv) readControl(log bool, f *os.File) {
+	var buf [64]byte
+	for {
+		n, err := f.Read(buf[:])
+		for _, c := range buf[:n] {
+			r.ctl <- control{log: log, c: c}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// startDue starts every service that should run and may: the log service
+// first, then the main one. ./finish starts at once; ./run waits out the
+// throttle. It returns how long until a held-back start is due, or 0.
+func (r *runsv) startDue() time.Duration {
+	var next time.Duration
+	for started := true; started; {
+		started = false
+		for _, s := range r.services() {
+			if s.pid != 0 || !(s.want == wantUp || s.state == status.Finish || s.once) {
+				continue
+			}
+			if s.state != status.Finish {
+				if wait := time.Until(s.notBefore); wait > 0 {
+					if next == 0 || wait < next {
+						next = wait
+					}
+					continue
+				}
+			}
+			r.start(s)
+			started = true
+		}
+	}
+	return next
+}
+
+// reaped routes one exited child to the service it belongs to; anything
+// else (a control script already waited for, a stray) is ignored.
+func (r *runsv) reaped(pid int, ws unix.WaitStatus) {
+	for _, s := range r.services() {
+		if s.pid != 0 && s.pid == pid {
+			r.exited(s, ws)
+			return
+		}
+	}
+}
+
+// exited records that a service's process ended: ./run goes on to
+// ./finish when there is one, anything else goes down, and a ./run that
+// lasted under a second is held back before its restart.
+func (r *runsv) exited(s *service, ws unix.WaitStatus) {
+	s.pid = 0
+	s.pidChanged = true
+	s.wstat = ws
+	s.term = false
+	if !s.isLog && s.state != status.Finish && readable("finish") {
+		s.state = status.Finish
+		r.writeStatus(s)
+		return
+	}
+	s.state = status.Down
+	began := s.start
+	s.start = tai64n.Now()
+	r.writeStatus(s)
+	if s.start.Before(began.Add(throttle)) {
+		s.notBefore = time.Now().Add(throttle)
+	}
+}
+
+// readable reports whether path opens for reading: runit's test for
+// ./finish (it need not be executable to be tried).
+func readable(path string) bool {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+}
