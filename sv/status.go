@@ -1,0 +1,168 @@
+package sv
+
+import (
+	"encoding/binary"
+
+	"github.com/gorunit/gorunit/internal/status"
+	"github.com/gorunit/gorunit/internal/tai64n"
+	"golang.org/x/sys/unix"
+)
+
+// readStatus reads supervise/status of the current directory into
+// s.status, after checking through supervise/ok that a runsv is there.
+// It returns 1 on success, 0 when no runsv runs (reported), -1 on any
+// other error (reported as a warning).
+func (s *sv) readStatus() int {
+	fd, err := unix.Open("supervise/ok", unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if err == unix.ENXIO {
+			s.notRunning(err, "")
+			return 0
+		}
+		s.warn("unable to open supervise/ok", err)
+		return -1
+	}
+	unix.Close(fd)
+	fd, err = unix.Open("supervise/status", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		s.warn("unable to open supervise/status", err)
+		return -1
+	}
+	var buf [status.Size + 1]byte
+	n, err := readFull(fd, buf[:])
+	unix.Close(fd)
+	switch {
+	case err != nil:
+		s.warn("unable to read supervise/status", err)
+		return -1
+	case n != status.Size:
+		s.warn("unable to read supervise/status: bad format", nil)
+		return -1
+	}
+	copy(s.status[:], buf[:status.Size])
+	return 1
+}
+
+// readFull reads like runit's single read(2) of a small regular file.
+func readFull(fd int, b []byte) (int, error) {
+	for {
+		n, err := unix.Read(fd, b)
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
+}
+
+// statusPID is the pid in the last status read.
+func (s *sv) statusPID() int { return int(binary.LittleEndian.Uint32(s.status[12:16])) }
+
+// printStatus prints the status line for the record in s.status under
+// the name m: "run: m: (pid N) Ss, flags". It returns 1 when a process
+// runs, 2 when none does, 0 when it could not tell (sv.c svstatus_print).
+func (s *sv) printStatus(m string) int {
+	normallyUp := false
+	var st unix.Stat_t
+	if err := unix.Stat("down", &st); err != nil {
+		if err != unix.ENOENT {
+			s.warn2("unable to stat "+s.name+"/down", err)
+			return 0
+		}
+		normallyUp = true
+	}
+	pid := s.statusPID()
+	stamp := tai64n.Unpack(s.status[:12])
+	state := status.State(s.status[19])
+	switch state {
+	case status.Down, status.Run, status.Finish:
+		s.puts(state.String())
+		s.puts(": ")
+	}
+	s.puts(m)
+	s.puts(": ")
+	if state != status.Down {
+		s.puts("(pid ")
+		s.putUint(int64(pid))
+		s.puts(") ")
+	}
+	now := taiSeconds(s.tnow)
+	var age int64
+	if now >= stamp.Sec {
+		age = int64(now - stamp.Sec)
+	}
+	s.putUint(age)
+	s.puts("s")
+	if pid != 0 && !normallyUp {
+		s.puts(", normally down")
+	}
+	if pid == 0 && normallyUp {
+		s.puts(", normally up")
+	}
+	if pid != 0 && s.status[16] != 0 {
+		s.puts(", paused")
+	}
+	if pid == 0 && s.status[17] == 'u' {
+		s.puts(", want up")
+	}
+	if pid != 0 && s.status[17] == 'd' {
+		s.puts(", want down")
+	}
+	if pid != 0 && s.status[18] != 0 {
+		s.puts(", got TERM")
+	}
+	if pid != 0 {
+		return 1
+	}
+	return 2
+}
+
+// printFullStatus is the status command: the service's line, then
+// "; " and the log service's line when there is a log/ directory. In LSB
+// mode it ends the run with 0 (running), 3 (down) or 4 (unknown), decided
+// by the service alone (runit 2.3.0's fix; 2.1.2 let the log decide).
+func (s *sv) printFullStatus() int {
+	switch s.readStatus() {
+	case -1:
+		if s.lsb {
+			s.lsbExit(4)
+		}
+		return 0
+	case 0:
+		return 0
+	}
+	rc := s.printStatus(s.name)
+	s.isLog = true
+	if err := unix.Chdir("log"); err != nil {
+		if err != unix.ENOENT {
+			s.puts("; ")
+			s.warn("unable to change directory", err)
+		} else {
+			s.puts("\n")
+		}
+	} else {
+		s.puts("; ")
+		if s.readStatus() != 0 {
+			// As runit: after a failed read the previous record is printed.
+			s.printStatus("log")
+			s.puts("\n")
+		}
+	}
+	s.isLog = false
+	s.flush("")
+	if s.lsb {
+		switch rc {
+		case 1:
+			s.lsbExit(0)
+		case 2:
+			s.lsbExit(3)
+		default:
+			s.lsbExit(4)
+		}
+	}
+	return rc
+}
+
+// lsbExit ends an LSB-mode status with code.
+func (s *sv) lsbExit(code int) {
+	s.w.Flush()
+	panic(exitError(code))
+}
