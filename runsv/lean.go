@@ -2,6 +2,7 @@ package runsv
 
 import (
 	"os"
+	"os/exec"
 	"syscall"
 )
 
@@ -20,10 +21,29 @@ func Lean(args []string) {
 	if _, set := os.LookupEnv("GOMAXPROCS"); set {
 		return
 	}
-	exe, err := os.Executable()
+	if os.Getenv(leanMarker) != "" {
+		return // we are the re-executed runsv; never loop
+	}
+	self, err := os.Executable()
 	if err != nil {
 		return
 	}
 	env := append(os.Environ(), "GOMAXPROCS=1", leanMarker+"=1")
-	syscall.Exec(exe, args, env)
+	syscall.Exec(sameBinary(args[0], self), args, env)
+}
+
+// sameBinary returns the path we were started as when it leads to the
+// running binary, so that a multi-call binary linked as runsv keeps
+// "runsv" as its process name (ps, pgrep); otherwise self.
+func sameBinary(argv0, self string) string {
+	p, err := exec.LookPath(argv0)
+	if err != nil {
+		return self
+	}
+	a, errA := os.Stat(p)
+	b, errB := os.Stat(self)
+	if errA != nil || errB != nil || !os.SameFile(a, b) {
+		return self
+	}
+	return p
 }

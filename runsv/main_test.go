@@ -1,0 +1,10 @@
+package runsv_test
+
+import (
+	"testing"
+
+	"github.com/gorunit/gorunit/internal/testutil"
+)
+
+// TestMain lets the test binary act as runsv, sv and the test helpers.
+func TestMain(m *testing.M) { testutil.Main(m) }
