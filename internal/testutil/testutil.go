@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -69,6 +70,15 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(binDir)
+	// A copy, not a link to the build cache, so that other users (nobody)
+	// can run it too.
+	self := filepath.Join(binDir, "gorunit.test")
+	if err := copyFile(exe, self); err != nil {
+		fmt.Fprintln(os.Stderr, "testutil:", err)
+		return 1
+	}
+	os.Chmod(binDir, 0o755)
+	exe = self
 	names := programs.Names()
 	for h := range helpers {
 		names = append(names, h)
@@ -146,6 +156,12 @@ func Start(t testing.TB, dir, prog string, args ...string) *Proc {
 // StartEnv is Start with extra environment variables ("NAME=value").
 func StartEnv(t testing.TB, dir string, env []string, prog string, args ...string) *Proc {
 	t.Helper()
+	return StartAs(t, nil, dir, env, prog, args...)
+}
+
+// StartAs is StartEnv run as the user and group in cred (nil: as we are).
+func StartAs(t testing.TB, cred *syscall.Credential, dir string, env []string, prog string, args ...string) *Proc {
+	t.Helper()
 	if !strings.Contains(prog, "/") {
 		prog = Bin(prog)
 	}
@@ -155,6 +171,9 @@ func StartEnv(t testing.TB, dir string, env []string, prog string, args ...strin
 	// A service started by this process may hold our output pipes after
 	// it exits; don't wait for them longer than this.
 	cmd.WaitDelay = 2 * time.Second
+	if cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	}
 	p := &Proc{Cmd: cmd, Stdout: &Buffer{}, Stderr: &Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.Stdout, p.Stderr
 	if err := cmd.Start(); err != nil {
@@ -181,6 +200,9 @@ func (p *Proc) Wait(t testing.TB) int {
 	}
 	return p.Cmd.ProcessState.ExitCode()
 }
+
+// Pid is the process's pid.
+func (p *Proc) Pid() int { return p.Cmd.Process.Pid }
 
 // Exited reports whether the process has exited.
 func (p *Proc) Exited() bool {
@@ -346,4 +368,54 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// Nobody returns the credentials of user nobody, for tests that need an
+// unprivileged user.
+func Nobody(t testing.TB) *syscall.Credential {
+	t.Helper()
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skipf("no user nobody: %v", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+}
+
+// CPUTime is the user plus system CPU time a process has used so far.
+func CPUTime(pid int) time.Duration {
+	s := ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.Atoi(f[11])
+	st, _ := strconv.Atoi(f[12])
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ is 100 on Linux
+}
+
+// copyFile copies an executable.
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o755)
+}
+
+// OpenUp makes dir and its parents up to the temporary directory's
+// readable and searchable by everyone, for tests that run as nobody.
+func OpenUp(t testing.TB, dir string) {
+	t.Helper()
+	tmp := os.TempDir()
+	for d := dir; strings.HasPrefix(d, tmp) && d != tmp; d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
