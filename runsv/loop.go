@@ -25,12 +25,17 @@ func (r *runsv) loop() int {
 	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	var dirWait time.Duration // when to look at a deleted directory again
 	for {
-		if wait := r.startDue(); wait > 0 {
+		wait := r.startDue()
+		if dirWait > 0 && (wait == 0 || dirWait < wait) {
+			wait = dirWait
+		}
+		if wait > 0 {
 			timer.Reset(wait)
 		}
 		var c control
-		got := false
+		got, lookAtDir := false, dirWait > 0
 		select {
 		case sig := <-r.sigc:
 			if sig == unix.SIGTERM {
@@ -38,9 +43,15 @@ func (r *runsv) loop() int {
 			}
 		case c = <-r.ctl:
 			got = true
+		case <-r.dirs.events:
+			lookAtDir = true
 		case <-timer.C:
 		}
 		timer.Stop()
+		if lookAtDir || r.dirs.suspect {
+			r.dirs.suspect = false
+			dirWait = r.checkDir()
+		}
 		reap.Drain(r.reaped)
 		if got {
 			if c.log {

@@ -52,6 +52,7 @@ type runsv struct {
 	sigc    chan os.Signal
 	ctl     chan control
 	sigterm bool
+	dirs    dirWatch
 }
 
 // control is one byte read from a supervise/control FIFO.
@@ -67,6 +68,15 @@ type fatalError struct {
 }
 
 func (e *fatalError) Error() string { return e.msg }
+
+// errorText words an error from setup as runit would print it.
+func errorText(err error) string {
+	var fe *fatalError
+	if errors.As(err, &fe) && fe.err != nil {
+		return fe.msg + ": " + errtext.Of(fe.err)
+	}
+	return err.Error()
+}
 
 // Main runs runsv with args (args[0] is the program name) and returns its
 // exit code. Children inherit stdin, stdout and stderr.
@@ -116,6 +126,7 @@ func fatal(msg string, err error) error { return &fatalError{msg: msg, err: err}
 // setup changes into the service directory, finds the log service, and
 // opens, locks and creates everything under supervise/, in runit's order.
 func (r *runsv) setup() error {
+	abs := absDir(r.dir)
 	if err := unix.Chdir(r.dir); err != nil {
 		return fatal("unable to change to directory", err)
 	}
@@ -144,6 +155,7 @@ func (r *runsv) setup() error {
 	if err := r.openSupervise(); err != nil {
 		return err
 	}
+	r.watchDir(abs)
 	return nil
 }
 

@@ -99,6 +99,9 @@ func (s *service) statText(b []byte) []byte {
 // and status, each written to a .new file and renamed, as runit does. A
 // failure is a warning: the supervisor goes on.
 func (r *runsv) writeStatus(s *service) {
+	if !r.dirs.goneSince.IsZero() {
+		return // the service directory is gone: nowhere to write
+	}
 	if s.pidChanged {
 		s.text = s.text[:0]
 		if s.pid != 0 {

@@ -1,6 +1,7 @@
 package runsv
 
 import (
+	"errors"
 	"os"
 	"strconv"
 	"syscall"
@@ -56,6 +57,9 @@ func (r *runsv) start(s *service) {
 		// runit's forked child prints this and exits 111; we have no child,
 		// so we take the same path as if one had exited that way.
 		r.printFatal("unable to start "+s.name+argv[0], err)
+		if errors.Is(err, unix.ENOENT) {
+			r.dirs.suspect = true // deleted directory, and no inotify to say so?
+		}
 		r.exited(s, unix.WaitStatus(exitCantStart<<8))
 		return
 	}
