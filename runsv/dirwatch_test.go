@@ -53,7 +53,7 @@ func TestDirectoryReplaced(t *testing.T) {
 		return strings.HasPrefix(out, "run: ./svc: (pid ")
 	})
 	if got := testutil.WaitPID(t, svc, 0); got != pid {
-		t.Fatalf("pid in the new directory = %d, want the running %d", got, pid)
+		t.Fatalf("pid in the new directory = %d, want the running %d; stderr: %s", got, pid, p.Stderr)
 	}
 	control(t, svc, "t")
 	testutil.WaitPID(t, svc, pid)

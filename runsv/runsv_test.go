@@ -182,15 +182,11 @@ func TestPauseContinue(t *testing.T) {
 	control(t, svc, "p")
 	testutil.WaitStat(t, svc, "run, paused")
 	testutil.Eventually(t, "process stopped", func() bool { return procState(pid) == "T" })
-	if !testutil.Status(t, svc).Paused {
-		t.Error("status byte 16 is not set while paused")
-	}
+	testutil.WaitRecord(t, svc, "byte 16 set while paused", func(r status.Record) bool { return r.Paused })
 	control(t, svc, "c")
 	testutil.WaitStat(t, svc, "run")
 	waitSignals(t, svc, pid, "CONT")
-	if testutil.Status(t, svc).Paused {
-		t.Error("status byte 16 still set after c")
-	}
+	testutil.WaitRecord(t, svc, "byte 16 cleared after c", func(r status.Record) bool { return !r.Paused })
 }
 
 // procState is the one-letter state in /proc/PID/stat.
