@@ -160,9 +160,15 @@ func (r *runsv) setup() error {
 }
 
 // openSupervise creates and opens supervise/ (and log/supervise/): the
-// lock, the control FIFOs, the first status, then the ok FIFOs.
+// lock, the control FIFOs, the first status, then the ok FIFOs. The main
+// service comes first, so that a second runsv fails on its lock at once
+// instead of waiting on the log's.
 func (r *runsv) openSupervise() error {
-	for _, s := range r.services() {
+	order := []*service{r.main}
+	if r.log != nil {
+		order = append(order, r.log)
+	}
+	for _, s := range order {
 		if err := makeSuperviseDir(s.name); err != nil {
 			return err
 		}
@@ -181,7 +187,7 @@ func (r *runsv) openSupervise() error {
 			return fatal("unable to lock "+s.name+"supervise/lock", err)
 		}
 	}
-	for _, s := range r.services() {
+	for _, s := range order {
 		path := s.name + "supervise/control"
 		if err := fifo.Make(path); err != nil {
 			if errors.Is(err, fifo.ErrNotFIFO) {
@@ -195,7 +201,7 @@ func (r *runsv) openSupervise() error {
 		}
 		r.writeStatus(s)
 	}
-	for _, s := range r.services() {
+	for _, s := range order {
 		path := s.name + "supervise/ok"
 		fifo.Make(path) // as runit: only the open below decides
 		fd, err := fifo.HoldReader(path)

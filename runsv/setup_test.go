@@ -11,15 +11,27 @@ import (
 	"github.com/gorunit/gorunit/internal/testutil"
 )
 
-// TestLockConflict: a second runsv on the same service fails with runit's
-// message and exit code.
+// TestLockConflict: a second runsv on the same service fails at once with
+// runit's message and exit code, also when there is a log service (whose
+// lock runsv waits for: the main lock must be tried first).
 func TestLockConflict(t *testing.T) {
-	dir := testutil.Tree(t, map[string]string{"svc/run": "#!/bin/sh\nexec sleep 3600\n"})
-	startRunsv(t, dir, "svc")
-	testutil.WaitStat(t, filepath.Join(dir, "svc"), "run")
-	_, stderr, code := testutil.Run(t, dir, "runsv", "svc")
-	if code != 111 || stderr != "runsv svc: fatal: unable to lock supervise/lock: temporary failure\n" {
-		t.Fatalf("second runsv: exit %d, stderr %q", code, stderr)
+	tests := []struct {
+		name  string
+		files map[string]string
+	}{
+		{"service", map[string]string{"svc/run": "#!/bin/sh\nexec sleep 3600\n"}},
+		{"with log", map[string]string{"svc/run": "#!/bin/sh\nexec sleep 3600\n", "svc/log/run": "#!/bin/sh\nexec cat\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := testutil.Tree(t, tt.files)
+			startRunsv(t, dir, "svc")
+			testutil.WaitStat(t, filepath.Join(dir, "svc"), "run")
+			_, stderr, code := testutil.Run(t, dir, "runsv", "svc")
+			if code != 111 || stderr != "runsv svc: fatal: unable to lock supervise/lock: temporary failure\n" {
+				t.Fatalf("second runsv: exit %d, stderr %q", code, stderr)
+			}
+		})
 	}
 }
 

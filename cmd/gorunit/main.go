@@ -20,7 +20,7 @@ import (
 )
 
 func main() {
-	if m, ok := programs.Lookup(os.Args[0]); ok {
+	if m, ok := programs.Resolve(os.Args[0]); ok {
 		os.Exit(m(os.Args))
 	}
 	os.Exit(run(os.Args[1:]))

@@ -5,8 +5,10 @@ package programs
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/gorunit/gorunit/runsv"
 	"github.com/gorunit/gorunit/sv"
@@ -28,6 +30,38 @@ var all = map[string]Main{
 func Lookup(name string) (Main, bool) {
 	m, ok := all[filepath.Base(name)]
 	return m, ok
+}
+
+// Resolve finds the program for argv0 when its base name is not one of
+// ours, by following the chain of symlinks it was called through: an LSB
+// init script /etc/init.d/web -> /usr/bin/sv -> gorunit is sv, which
+// then sees "web" as its name and acts as web's init script.
+func Resolve(argv0 string) (Main, bool) {
+	if m, ok := Lookup(argv0); ok {
+		return m, true
+	}
+	path := argv0
+	if !strings.Contains(path, "/") {
+		p, err := exec.LookPath(path)
+		if err != nil {
+			return nil, false
+		}
+		path = p
+	}
+	for hops := 0; hops < 16; hops++ {
+		target, err := os.Readlink(path)
+		if err != nil {
+			return nil, false
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		if m, ok := Lookup(target); ok {
+			return m, true
+		}
+		path = target
+	}
+	return nil, false
 }
 
 // Names lists every program name, sorted.

@@ -52,7 +52,7 @@ func Main(m *testing.M) {
 	if h, ok := helpers[name]; ok {
 		os.Exit(h(os.Args))
 	}
-	if p, ok := programs.Lookup(name); ok {
+	if p, ok := programs.Resolve(os.Args[0]); ok {
 		os.Exit(p(os.Args))
 	}
 	os.Exit(runTests(m))

@@ -1,0 +1,2 @@
+// Package docs holds the man pages; its test checks them.
+package docs
