@@ -2,7 +2,9 @@ package runsv_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -172,5 +174,38 @@ func TestSuperviseSymlink(t *testing.T) {
 				t.Fatalf("runsv exit %d; stderr %s", code, p.Stderr)
 			}
 		})
+	}
+}
+
+// TestReadOnlyServiceDirectory: the service tree is mounted read-only (a
+// container's readOnlyRootFilesystem) and supervise is a symlink into a
+// writable tmpfs: runsv works. It runs in a private mount namespace, so
+// nothing outside the test sees the mounts.
+func TestReadOnlyServiceDirectory(t *testing.T) {
+	if _, err := exec.LookPath("unshare"); err != nil || os.Geteuid() != 0 {
+		t.Skip("needs root and unshare(1) for a private mount namespace")
+	}
+	dir := testutil.Tree(t, map[string]string{"svc/run": "#!/bin/sh\nexec sleep 3600\n"})
+	state := t.TempDir()
+	if err := os.Symlink(filepath.Join(state, "svc"), filepath.Join(dir, "svc", "supervise")); err != nil {
+		t.Fatal(err)
+	}
+	script := `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && mount -t tmpfs none "$2" && ` +
+		`if touch "$1/x" 2>/dev/null; then echo writable; exit 1; fi; exec runsv "$1/svc"`
+	p := testutil.Start(t, dir, "/usr/bin/unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", dir, state)
+	// The tmpfs is private to the namespace: ask sv from inside it.
+	in := func(cmd string) string {
+		out, _, _ := testutil.Run(t, dir, "/usr/bin/nsenter", "--mount", "--target", strconv.Itoa(p.Pid()), "sh", "-c", cmd)
+		return out
+	}
+	testutil.Eventually(t, "runsv to run the service", func() bool {
+		return strings.HasPrefix(in("sv status "+dir+"/svc"), "run: "+dir+"/svc: (pid ")
+	})
+	if p.Exited() {
+		t.Fatalf("runsv exited: %s", p.Stderr)
+	}
+	in("sv exit " + dir + "/svc")
+	if code := p.Wait(t); code != 0 {
+		t.Fatalf("runsv exit %d; stderr %s", code, p.Stderr)
 	}
 }
