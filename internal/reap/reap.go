@@ -8,10 +8,10 @@ package reap
 import "golang.org/x/sys/unix"
 
 // Drain reaps every child that has exited, without blocking, and calls
-// exited for each. It returns when no exited child is left (or there are no
-// children at all), and reports how many it reaped.
-func Drain(exited func(pid int, ws unix.WaitStatus)) int {
-	n := 0
+// exited for each. It returns when no exited child is left, with how many
+// it reaped and whether no child at all is left (ECHILD): a PID 1 or
+// subreaper that is shutting down is done then.
+func Drain(exited func(pid int, ws unix.WaitStatus)) (reaped int, none bool) {
 	for {
 		var ws unix.WaitStatus
 		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
@@ -19,9 +19,9 @@ func Drain(exited func(pid int, ws unix.WaitStatus)) int {
 			continue
 		}
 		if err != nil || pid <= 0 {
-			return n
+			return reaped, err == unix.ECHILD
 		}
-		n++
+		reaped++
 		exited(pid, ws)
 	}
 }

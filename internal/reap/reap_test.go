@@ -72,7 +72,7 @@ func TestDrain(t *testing.T) {
 			t.Errorf("pid %d not reaped", pid)
 		}
 	}
-	if n := Drain(func(int, unix.WaitStatus) {}); n != 0 {
-		t.Fatalf("Drain with no children reaped %d", n)
+	if n, none := Drain(func(int, unix.WaitStatus) {}); n != 0 || !none {
+		t.Fatalf("Drain with no children = %d, %v; want 0, true", n, none)
 	}
 }
