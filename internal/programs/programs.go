@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gorunit/gorunit/runit"
 	"github.com/gorunit/gorunit/runsv"
 	"github.com/gorunit/gorunit/sv"
 )
@@ -23,7 +24,8 @@ var all = map[string]Main{
 		runsv.Lean(args)
 		return runsv.Main(args, os.Stdin, os.Stdout, os.Stderr)
 	},
-	"sv": func(args []string) int { return sv.Main(args, os.Stdin, os.Stdout, os.Stderr) },
+	"sv":    func(args []string) int { return sv.Main(args, os.Stdin, os.Stdout, os.Stderr) },
+	"runit": func(args []string) int { return runit.Main(args, os.Stdin, os.Stdout, os.Stderr) },
 }
 
 // Lookup returns the program called name (a path's base name counts).

@@ -17,7 +17,7 @@ var helpers = map[string]func(args []string) int{
 var recorded = map[os.Signal]string{
 	syscall.SIGHUP: "HUP", syscall.SIGINT: "INT", syscall.SIGQUIT: "QUIT",
 	syscall.SIGUSR1: "USR1", syscall.SIGUSR2: "USR2", syscall.SIGALRM: "ALRM",
-	syscall.SIGTERM: "TERM", syscall.SIGCONT: "CONT",
+	syscall.SIGTERM: "TERM", syscall.SIGCONT: "CONT", syscall.SIGWINCH: "WINCH",
 }
 
 // sigRecorder is a service that appends to the file args[1] one line
