@@ -46,6 +46,13 @@ var pages = []page{
 			"LSB INIT SCRIPT MODE", "CHECK SCRIPTS", "OUTPUT", "ENVIRONMENT",
 			"EXIT CODES", "EXAMPLES", "DIFFERENCES FROM RUNIT", "SEE ALSO"},
 	},
+	{
+		file:    "runit.8",
+		pkg:     "../runit",
+		options: "dtrV",
+		order: []string{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "SIGNALS",
+			"SHUTDOWN", "ENVIRONMENT", "EXIT CODES", "EXAMPLES", "DIFFERENCES FROM RUNIT", "SEE ALSO"},
+	},
 }
 
 // TestRender formats each page as man(1) would, with every groff warning
@@ -97,6 +104,9 @@ func TestOptions(t *testing.T) {
 // them.
 func TestItems(t *testing.T) {
 	for _, p := range pages {
+		if p.section == "" {
+			continue // a page without a list of items
+		}
 		t.Run(p.file, func(t *testing.T) {
 			body, ok := sections(read(t, p.file))[p.section]
 			if !ok {
