@@ -13,6 +13,7 @@ import (
 	"github.com/gorunit/gorunit/runit"
 	"github.com/gorunit/gorunit/runsv"
 	"github.com/gorunit/gorunit/sv"
+	"github.com/gorunit/gorunit/svlog"
 )
 
 // Main is a program's entry point: it gets the whole argv and returns the
@@ -26,6 +27,8 @@ var all = map[string]Main{
 	},
 	"sv":    func(args []string) int { return sv.Main(args, os.Stdin, os.Stdout, os.Stderr) },
 	"runit": func(args []string) int { return runit.Main(args, os.Stdin, os.Stdout, os.Stderr) },
+
+	"svlogd": func(args []string) int { return svlog.Main(args, os.Stdin, os.Stdout, os.Stderr) },
 }
 
 // Lookup returns the program called name (a path's base name counts).
