@@ -209,3 +209,21 @@ func TestReadOnlyServiceDirectory(t *testing.T) {
 		t.Fatalf("runsv exit %d; stderr %s", code, p.Stderr)
 	}
 }
+
+// TestIdleUsesNoCPU: an idle runsv sleeps in the kernel; it does not
+// poll. Over two idle seconds it may use at most a couple of clock ticks.
+func TestIdleUsesNoCPU(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	dir := testutil.Tree(t, map[string]string{"svc/run": "#!/bin/sh\nexec sleep 3600\n", "svc/log/run": "#!/bin/sh\nexec cat >/dev/null\n"})
+	p, svc := startRunsv(t, dir, "svc")
+	testutil.WaitStat(t, svc, "run")
+	testutil.WaitStat(t, filepath.Join(svc, "log"), "run")
+	time.Sleep(500 * time.Millisecond) // let start-up work finish
+	before := testutil.CPUTime(p.Pid())
+	time.Sleep(2 * time.Second)
+	if used := testutil.CPUTime(p.Pid()) - before; used > 20*time.Millisecond {
+		t.Fatalf("idle runsv used %v of CPU in 2s", used)
+	}
+}
