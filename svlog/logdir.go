@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -143,7 +144,7 @@ func (d *logdir) openCurrent() bool {
 			l.warn2("unable to rename current", d.name, err)
 			return false
 		}
-		d.rmOldest()
+		d.rmOldest(d.cfg.nmax, false)
 	case err == nil:
 		d.size, d.fileSize = st.Size(), st.Size()
 		appending = true
@@ -370,7 +371,7 @@ func (d *logdir) rotate() error {
 	if name[nameLen-1] == 'u' {
 		d.proc.queue = append(d.proc.queue, job{file: name, processor: d.cfg.processor})
 	}
-	d.rmOldest()
+	d.rmOldest(d.cfg.nmax, false)
 	d.l.startProcessor(d)
 	return nil
 }
@@ -452,31 +453,39 @@ func (d *logdir) rotated() []string {
 	return out
 }
 
-// rmOldest is runit's rmoldest: delete processor leftovers (.t) and, when
-// there are more than nNUM rotated files, the oldest one. Files a
-// processor has still to read, or is writing, are never deleted: runit
-// 2.3.0 spares its pending .u for the same reason.
-func (d *logdir) rmOldest() {
-	n, oldest := 0, ""
+// rmOldest is runit's rmoldest as Debian's svlogd behaves: delete
+// processor leftovers (.t) and, when there are more than keep rotated
+// files, the oldest one (all of them with every set). Debian's counts and
+// deletes only .s files: a .u, waiting for its processor or left by a
+// crash, is neither. A .t that a processor is writing is left alone.
+func (d *logdir) rmOldest(keep int, every bool) {
+	var done []string
 	for _, f := range d.rotated() {
-		if f[nameLen-1] == 't' {
+		switch f[nameLen-1] {
+		case 't':
 			if d.proc.uses(f) {
 				continue
 			}
 			if err := os.Remove(d.path(f)); err != nil {
 				d.l.warn2("unable to unlink processor leftover", f, err)
 			}
-			continue
-		}
-		n++
-		if !d.proc.uses(f) && (oldest == "" || f < oldest) {
-			oldest = f
+		case 'u':
+		default:
+			done = append(done, f)
 		}
 	}
-	if d.cfg.nmax > 0 && n > d.cfg.nmax && oldest != "" {
-		d.l.info("delete: " + d.name + "/" + oldest)
-		if err := os.Remove(d.path(oldest)); err != nil {
+	if d.cfg.nmax == 0 {
+		return
+	}
+	slices.Sort(done)
+	for len(done) > keep {
+		d.l.info("delete: " + d.name + "/" + done[0])
+		if err := os.Remove(d.path(done[0])); err != nil {
 			d.l.warn2("unable to unlink oldest logfile", d.name, err)
+		}
+		done = done[1:]
+		if !every {
+			break
 		}
 	}
 }

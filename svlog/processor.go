@@ -160,5 +160,9 @@ func (l *Logger) finishJob(d *logdir) {
 	l.info("processed: " + d.name + "/" + j.file[:nameLen-1] + "s")
 	p.done = false
 	p.queue = p.queue[1:]
+	// With runit's processor, at most nNUM+1 processed files are left
+	// (the pending .u is not counted at rotation). Rotated files that
+	// queued while a processor was slow would add to that for good.
+	d.rmOldest(d.cfg.nmax+1, true)
 	l.startProcessor(d)
 }
