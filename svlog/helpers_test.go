@@ -32,13 +32,19 @@ type proc struct {
 // Cleanup closes the pipe and kills it, by pid, if it is still running.
 func start(t *testing.T, root, prog string, args ...string) *proc {
 	t.Helper()
+	return startEnv(t, root, nil, prog, args...)
+}
+
+// startEnv is start with extra environment variables ("NAME=value").
+func startEnv(t *testing.T, root string, env []string, prog string, args ...string) *proc {
+	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(prog, args...)
 	cmd.Dir = root
-	cmd.Env = testutil.Env(t)
+	cmd.Env = append(testutil.Env(t), env...)
 	p := &proc{cmd: cmd, in: w, stderr: &testutil.Buffer{}, done: make(chan struct{})}
 	cmd.Stdin, cmd.Stderr = r, p.stderr
 	if err := cmd.Start(); err != nil {
