@@ -90,7 +90,7 @@ func TestMainCommandWithServices(t *testing.T) {
 	dir := testutil.Tree(t, politeService("db"))
 	svdir := filepath.Join(dir, "service")
 	main := `trap 'sv status db > ` + dir + `/db-at-main-stop; exit 5' TERM; ` +
-		`sv -w 10 start db >/dev/null; echo ready > ` + dir + `/main-ready; while :; do sleep 0.1; done`
+		`until sv -w 10 start db >/dev/null 2>&1; do sleep 0.05; done; echo ready > ` + dir + `/main-ready; while :; do sleep 0.1; done`
 	p, pid := inNamespace(t, dir, []string{"SVDIR=" + svdir}, "--", "sh", "-c", main)
 	testutil.Eventually(t, "main ready", func() bool { return testutil.ReadFile(filepath.Join(dir, "main-ready")) != "" })
 	syscall.Kill(pid, syscall.SIGTERM)
