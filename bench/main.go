@@ -17,6 +17,7 @@
 //	restart  `sv -w 7 restart` round trip
 //	status   `sv status` per call (client start-up)
 //	size     the binaries on disk
+//	svlogd   200 MB of log lines through svlogd, beside Debian's, s6-log, multilog
 //
 // -quick runs fewer trials, as a smoke test. -only NAME runs one
 // benchmark. When Debian's runit is not installed its columns are skipped,
@@ -77,6 +78,7 @@ var benchmarks = []benchmark{
 	{"restart", runRestart},
 	{"status", runStatus},
 	{"size", runSize},
+	{"svlogd", runSvlogd},
 }
 
 // harness is what every benchmark needs: the plan, the binaries, and the

@@ -26,7 +26,7 @@ const (
 // keepPending is the capacity of a log directory's output buffer that is
 // kept for reuse once everything is written; a bigger one (grown during
 // write errors) is released.
-const keepPending = 1 << 20
+const keepPending = 512 << 10
 
 // nameLen is the length of a rotated file's name: "@", 24 hex digits,
 // ".", and s, u or t.

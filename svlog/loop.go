@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -23,10 +24,13 @@ const (
 	// holds 64 KiB by default, so one read takes what it holds.
 	readBlock = 64 << 10
 	// readBlocks is how many blocks the reader may fill ahead of the loop.
-	readBlocks = 4
+	readBlocks = 2
 	// batchBytes is how much input is logged before the output is
 	// written, when the reader is ahead.
-	batchBytes = 1 << 20
+	batchBytes = 256 << 10
+	// idleRelease is how long svlogd waits without input before it gives
+	// its buffers back to the system: one runs per service, mostly idle.
+	idleRelease = time.Second
 )
 
 // errStopped ends the reader after TERM.
@@ -112,6 +116,7 @@ func (l *Logger) run(stdin *os.File) int {
 	input := r.out // nil once input has ended
 	timer := time.NewTimer(idleWake)
 	defer timer.Stop()
+	var lastInput time.Time // zero once the buffers were released
 	for {
 		l.tick()
 		if !l.reopenDue() {
@@ -125,9 +130,14 @@ func (l *Logger) run(stdin *os.File) int {
 		if in != nil && !l.roomToRead() {
 			in = nil
 		}
-		timer.Reset(l.nextWake())
+		wake := l.nextWake()
+		if !lastInput.IsZero() {
+			wake = min(wake, max(time.Until(lastInput.Add(idleRelease)), 0))
+		}
+		timer.Reset(wake)
 		select {
 		case c := <-in:
+			lastInput = time.Now()
 			if err := l.take(r, c); err != nil {
 				input = nil
 				l.endOfInput(r, err)
@@ -141,10 +151,29 @@ func (l *Logger) run(stdin *os.File) int {
 		case e := <-l.procC:
 			l.processorExited(e)
 		case <-timer.C:
+			if !lastInput.IsZero() && time.Since(lastInput) >= idleRelease && l.pending() == 0 {
+				l.release()
+				lastInput = time.Time{}
+			}
 		}
 	}
 	l.closeAll()
 	return exitOK
+}
+
+// release drops the output buffers and returns free memory to the
+// system, so that an idle svlogd is small whatever its last burst was.
+func (l *Logger) release() {
+	for _, d := range l.dirs {
+		if d.pending() == 0 {
+			d.pend, d.wpos = nil, 0
+		}
+	}
+	l.scratch, l.udpMsg = nil, nil
+	if !l.inLine {
+		l.head, l.lineStamp = nil, nil
+	}
+	debug.FreeOSMemory()
 }
 
 // take logs a chunk and whatever else the reader has ready, up to
