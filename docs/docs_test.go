@@ -47,6 +47,16 @@ var pages = []page{
 			"EXIT CODES", "EXAMPLES", "DIFFERENCES FROM RUNIT", "SEE ALSO"},
 	},
 	{
+		file:    "svlogd.8",
+		pkg:     "../svlog",
+		options: "RrlbmtvV",
+		section: "CONFIG",
+		items:   strings.Fields("s n N t ! u U p + - e E"),
+		order: []string{"NAME", "SYNOPSIS", "DESCRIPTION", "LOG DIRECTORY", "CONFIG",
+			"PATTERN MATCHING", "PROCESSOR", "OPTIONS", "SIGNALS", "WRITE ERRORS",
+			"EXIT CODES", "DIFFERENCES FROM RUNIT", "SEE ALSO"},
+	},
+	{
 		file:    "runit.8",
 		pkg:     "../runit",
 		options: "dtrV",
