@@ -18,6 +18,7 @@
 //	status   `sv status` per call (client start-up)
 //	size     the binaries on disk
 //	svlogd   200 MB of log lines through svlogd, beside Debian's, s6-log, multilog
+//	shutdown TERM to exit of a 10-service container, beside runsvdir, s6, tini
 //
 // -quick runs fewer trials, as a smoke test. -only NAME runs one
 // benchmark. When Debian's runit is not installed its columns are skipped,
@@ -79,6 +80,7 @@ var benchmarks = []benchmark{
 	{"status", runStatus},
 	{"size", runSize},
 	{"svlogd", runSvlogd},
+	{"shutdown", runShutdown},
 }
 
 // harness is what every benchmark needs: the plan, the binaries, and the
