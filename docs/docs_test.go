@@ -59,9 +59,9 @@ var pages = []page{
 	{
 		file:    "runit.8",
 		pkg:     "../runit",
-		options: "dtrV",
+		options: "dtrMV",
 		order: []string{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "SIGNALS",
-			"SHUTDOWN", "ENVIRONMENT", "EXIT CODES", "EXAMPLES", "DIFFERENCES FROM RUNIT", "SEE ALSO"},
+			"SHUTDOWN", "MACHINE MODE", "ENVIRONMENT", "EXIT CODES", "EXAMPLES", "DIFFERENCES FROM RUNIT", "SEE ALSO"},
 	},
 }
 

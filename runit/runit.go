@@ -6,15 +6,17 @@
 // Synopsis:
 //
 //	runit [-d svdir] [-t sec] [-r from:to]... [--] [command [args...]]
+//	runit -M
 //
 // Container mode never runs /etc/runit/1, 2 or 3: those belong to machine
-// mode (runit-init as the kernel's init), which is not written yet.
+// mode (machine.go), entered only by -M or by runit-init as the kernel's
+// init.
 //
 // Options: -d the service directory (default $SVDIR, else /etc/service);
 // -t the shutdown timeout in seconds (default $RUNIT_STOP_TIMEOUT, else
 // 7, so that it fits docker's default 10 s); -r rewrites a forwarded
 // signal, as dumb-init's --rewrite (TERM:QUIT; to 0 drops it); -V prints
-// the version.
+// the version; -M is machine mode.
 package runit
 
 import (
@@ -55,12 +57,15 @@ func Main(args []string, stdin, stdout, stderr *os.File) int {
 		}
 		c.timeout = d
 	}
-	opts, rest, err := getopt.Parse(args[1:], "d:t:r:V")
+	opts, rest, err := getopt.Parse(args[1:], "d:t:r:MV")
 	if err != nil {
 		return c.usage(err.Error())
 	}
+	machineMode := false
 	for _, o := range opts {
 		switch o.Letter {
+		case 'M':
+			machineMode = true
 		case 'd':
 			c.svdir = o.Arg
 		case 't':
@@ -78,12 +83,18 @@ func Main(args []string, stdin, stdout, stderr *os.File) int {
 			return 0
 		}
 	}
+	if machineMode {
+		if len(rest) > 0 {
+			return c.usage("-M takes no command")
+		}
+		return runMachine(stdin, stdout, stderr)
+	}
 	c.argv = rest
 	return c.run()
 }
 
 func (c *container) usage(msg string) int {
-	fmt.Fprintf(c.stderr, "runit: %s\nusage: runit [-d svdir] [-t sec] [-r from:to] [--] [command [args...]]\n", msg)
+	fmt.Fprintf(c.stderr, "runit: %s\nusage: runit [-d svdir] [-t sec] [-r from:to] [--] [command [args...]]\n       runit -M\n", msg)
 	return exitUsage
 }
 

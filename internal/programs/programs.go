@@ -28,6 +28,9 @@ var all = map[string]Main{
 	"sv":    func(args []string) int { return sv.Main(args, os.Stdin, os.Stdout, os.Stderr) },
 	"runit": func(args []string) int { return runit.Main(args, os.Stdin, os.Stdout, os.Stderr) },
 
+	// runit-init as the kernel's init is runit in machine mode.
+	"runit-init": func(args []string) int { return runit.InitMain(args, os.Stdin, os.Stdout, os.Stderr) },
+
 	"svlogd": func(args []string) int { return svlog.Main(args, os.Stdin, os.Stdout, os.Stderr) },
 }
 
