@@ -63,6 +63,15 @@ var pages = []page{
 		order: []string{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "SIGNALS",
 			"SHUTDOWN", "MACHINE MODE", "ENVIRONMENT", "EXIT CODES", "EXAMPLES", "DIFFERENCES FROM RUNIT", "SEE ALSO"},
 	},
+	{
+		// runit-init lives in package runit, whose getopt spec is runit's:
+		// its own arguments are operands, with no getopt spec of its own.
+		file:    "runit-init.8",
+		pkg:     "../cmd/runit-init",
+		options: "",
+		order: []string{"NAME", "SYNOPSIS", "DESCRIPTION", "EXIT CODES",
+			"DIFFERENCES FROM RUNIT", "SEE ALSO"},
+	},
 }
 
 // TestRender formats each page as man(1) would, with every groff warning
