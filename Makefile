@@ -6,7 +6,7 @@ BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man/man8
 GO      ?= go
 GOFLAGS_BUILD = -trimpath -ldflags '-s -w'
-PROGRAMS = runsv sv runit svlogd runit-init
+PROGRAMS = runsv sv runit svlogd runsvdir runsvchdir runit-init
 PAGES    = $(wildcard docs/*.8)
 
 .PHONY: all build separate test test-short race vet demo bench install clean

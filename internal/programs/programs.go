@@ -12,6 +12,8 @@ import (
 
 	"github.com/gorunit/gorunit/runit"
 	"github.com/gorunit/gorunit/runsv"
+	"github.com/gorunit/gorunit/runsvchdir"
+	"github.com/gorunit/gorunit/runsvdir"
 	"github.com/gorunit/gorunit/sv"
 	"github.com/gorunit/gorunit/svlog"
 )
@@ -32,6 +34,9 @@ var all = map[string]Main{
 	"runit-init": func(args []string) int { return runit.InitMain(args, os.Stdin, os.Stdout, os.Stderr) },
 
 	"svlogd": func(args []string) int { return svlog.Main(args, os.Stdin, os.Stdout, os.Stderr) },
+
+	"runsvdir":   func(args []string) int { return runsvdir.Main(args, os.Stdin, os.Stdout, os.Stderr) },
+	"runsvchdir": func(args []string) int { return runsvchdir.Main(args, os.Stdin, os.Stdout, os.Stderr) },
 }
 
 // Lookup returns the program called name (a path's base name counts).

@@ -11,7 +11,7 @@ import (
 // reapingPackages wait4(-1) for every child; os/exec's waiting would race
 // them for exit statuses (FIELD-NOTES 4.13). Packages are added here as
 // they are written (runsvdir, runit).
-var reapingPackages = []string{"runsv", "runit"}
+var reapingPackages = []string{"runsv", "runit", "runsvdir"}
 
 var osExecWaiting = regexp.MustCompile(`\.(Wait|Run|Output|CombinedOutput)\(\)|exec\.Command(Context)?\(`)
 

@@ -1,0 +1,44 @@
+package runsvdir
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// restartHold is the least time between two starts of a service's runsv:
+// runit restarts a dead runsv at its next check, a second later at most.
+const restartHold = time.Second
+
+// start starts "runsv NAME" for e, found through PATH and run in dir, as
+// runit does; with -P in a session of its own. Like every child, it is
+// released at once: the loop's wait4(-1) reaps it.
+func (r *runsvdir) start(e *entry) {
+	e.due = time.Time{}
+	e.started = time.Now()
+	path, err := exec.LookPath("runsv")
+	if errors.Is(err, exec.ErrNotFound) {
+		err = unix.ENOENT // runit's child fails its execvp with ENOENT
+	}
+	var p *os.Process
+	if err == nil {
+		p, err = os.StartProcess(path, []string{"runsv", e.name}, &os.ProcAttr{
+			Dir: r.dir, Env: r.env, Files: r.stdio[:],
+			Sys: &syscall.SysProcAttr{Setsid: r.setsid},
+		})
+	}
+	if err != nil {
+		// runit's forked child prints this and exits; runsvdir tries
+		// again a second later. We have no child: we print and wait.
+		r.fatal("unable to start runsv "+e.name, err)
+		e.due = e.started.Add(restartHold)
+		return
+	}
+	e.pid = p.Pid
+	p.Release()
+	r.runsv[e.pid] = e
+}
