@@ -72,6 +72,24 @@ var pages = []page{
 		order: []string{"NAME", "SYNOPSIS", "DESCRIPTION", "EXIT CODES",
 			"DIFFERENCES FROM RUNIT", "SEE ALSO"},
 	},
+	{
+		file:    "runsvdir.8",
+		pkg:     "../runsvdir",
+		options: "Pt",
+		section: "SIGNALS",
+		items:   strings.Fields("TERM INT HUP CHLD"),
+		order: []string{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "SIGNALS",
+			"ENVIRONMENT", "EXIT CODES", "DIFFERENCES FROM RUNIT", "SEE ALSO"},
+	},
+	{
+		file:    "runsvchdir.8",
+		pkg:     "../runsvchdir",
+		options: "",
+		section: "FILES",
+		items:   strings.Fields("current previous current.new"),
+		order: []string{"NAME", "SYNOPSIS", "DESCRIPTION", "FILES", "ENVIRONMENT",
+			"EXIT CODES", "DIFFERENCES FROM RUNIT", "SEE ALSO"},
+	},
 }
 
 // TestRender formats each page as man(1) would, with every groff warning

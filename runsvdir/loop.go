@@ -65,9 +65,9 @@ func (r *runsvdir) loop() int {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	var events <-chan fsnotify.Event
-	var errors <-chan error
+	var errs <-chan error
 	if r.watcher != nil {
-		events, errors = r.watcher.Events, r.watcher.Errors
+		events, errs = r.watcher.Events, r.watcher.Errors
 	}
 	for {
 		r.startDue()
@@ -84,9 +84,9 @@ func (r *runsvdir) loop() int {
 				break
 			}
 			full = r.event(ev, events)
-		case err, ok := <-errors:
+		case err, ok := <-errs:
 			if !ok {
-				errors = nil
+				errs = nil
 				break
 			}
 			// An overflow lost events: read everything again.
