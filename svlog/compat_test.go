@@ -6,18 +6,24 @@ package svlog_test
 // from timestamps) and what they print (stderr, exit code).
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gorunit/gorunit/internal/testutil"
+	"github.com/gorunit/gorunit/svlog"
 )
 
 // compatCase is one comparison: files is the tree both start from (log
@@ -76,50 +82,85 @@ var compatCases = []compatCase{
 	{"config oddities", map[string]string{"log/config": "# comment\n\nx\ns\nn2\nu1.2.3\nu1.2.3.4:x\np\n!\n"}, "log", lines(5, "odd")},
 }
 
-// TestCompat runs every compatCase with both programs and compares.
+// compatResult is what one program left and printed for a case.
+type compatResult struct {
+	files  []entry
+	stderr string
+	code   int
+	err    error
+}
+
+// TestCompat runs every compatCase with both programs and compares. The
+// runs all go at once, before the subtests: with t.Parallel they would be
+// held to -parallel (GOMAXPROCS) at a time, and under -race each start of
+// our svlogd (the test binary) takes a good part of a second.
 func TestCompat(t *testing.T) {
 	debian := testutil.Debian(t, "svlogd")
-	for _, tc := range compatCases {
+	env := append(testutil.Env(t), raceEnv)
+	results := make([][2]compatResult, len(compatCases))
+	var wg sync.WaitGroup
+	for i, tc := range compatCases {
+		for j, prog := range []string{ours(), debian} {
+			root := t.TempDir()
+			wg.Go(func() { results[i][j] = runCompat(root, prog, env, tc) })
+		}
+	}
+	wg.Wait()
+	for i, tc := range compatCases {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			compare(t, tc, debian)
+			o, d := results[i][0], results[i][1]
+			if o.err != nil || d.err != nil {
+				t.Fatalf("ours: %v; debian: %v", o.err, d.err)
+			}
+			if diff := diffSnapshots(o.files, d.files); diff != "" {
+				t.Errorf("files differ:\n%s", diff)
+			}
+			if o.stderr != d.stderr || o.code != d.code {
+				t.Errorf("stderr, exit code:\n ours:   %q %d\n debian: %q %d", o.stderr, o.code, d.stderr, d.code)
+			}
 		})
 	}
 }
 
-func compare(t *testing.T, tc compatCase, debian string) {
-	t.Helper()
-	type result struct {
-		files  []entry
-		stderr string
-		code   int
+// runCompat runs one program on one case in root.
+func runCompat(root, prog string, env []string, tc compatCase) compatResult {
+	if err := makeTree(root, tc.files); err != nil {
+		return compatResult{err: err}
 	}
-	runOne := func(prog string) result {
-		root := t.TempDir()
-		tree(t, root, tc.files)
-		stderr, code := run(t, root, prog, tc.input, strings.Fields(tc.args)...)
-		return result{snapshot(t, root), normalize(stderr), code}
+	cmd := exec.Command(prog, strings.Fields(tc.args)...)
+	cmd.Dir, cmd.Env = root, env
+	cmd.Stdin = strings.NewReader(tc.input)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return compatResult{err: err}
 	}
-	o, d := runOne(ours()), runOne(debian)
-	if diff := diffSnapshots(o.files, d.files); diff != "" {
-		t.Errorf("files differ:\n%s", diff)
+	timer := time.AfterFunc(testutil.WaitTimeout, func() { cmd.Process.Kill() })
+	err := cmd.Wait()
+	timer.Stop()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		return compatResult{err: err}
 	}
-	if o.stderr != d.stderr || o.code != d.code {
-		t.Errorf("stderr, exit code:\n ours:   %q %d\n debian: %q %d", o.stderr, o.code, d.stderr, d.code)
-	}
+	files, err := walk(root)
+	return compatResult{files: files, stderr: normalize(stderr.String()), code: cmd.ProcessState.ExitCode(), err: err}
 }
 
 // TestCompatUsage compares usage errors; argv[0] is replaced in the
-// messages, as each prints its own.
+// messages, as each prints its own. Ours runs in-process (svlog.Main):
+// a usage error touches nothing.
 func TestCompatUsage(t *testing.T) {
 	debian := testutil.Debian(t, "svlogd")
 	for _, args := range []string{"", "-tt", "-z log", "-r", "-r ab log", "-l 2000 log", "-l 10 -b 10 log", "-b 5 log"} {
 		t.Run(args, func(t *testing.T) {
-			root := t.TempDir()
-			o, oc := run(t, root, ours(), "", strings.Fields(args)...)
-			d, dc := run(t, root, debian, "", strings.Fields(args)...)
-			o = strings.ReplaceAll(o, ours(), "PROG")
-			d = strings.ReplaceAll(d, debian, "PROG")
+			var stderr bytes.Buffer
+			oc := svlog.Main(append([]string{"/path/to/svlogd"}, strings.Fields(args)...), nil, io.Discard, &stderr)
+			o := strings.ReplaceAll(stderr.String(), "/path/to/svlogd", "PROG")
+			cmd := exec.Command(debian, strings.Fields(args)...)
+			var dstderr bytes.Buffer
+			cmd.Dir, cmd.Stderr = t.TempDir(), &dstderr
+			cmd.Run()
+			d, dc := strings.ReplaceAll(dstderr.String(), debian, "PROG"), cmd.ProcessState.ExitCode()
 			if o != d || oc != dc {
 				t.Errorf("ours %q %d\ndebian %q %d", o, oc, d, dc)
 			}
@@ -191,15 +232,14 @@ func TestCompatSignals(t *testing.T) {
 		step("one\n", "one\n")
 		p.signal(syscall.SIGALRM)
 		testutil.Eventually(t, "a rotation", func() bool { return testutil.ReadFile(cur) == "" })
-		p.signal(syscall.SIGALRM) // empty current: not rotated
-		testutil.Eventually(t, "the second ALRM", func() bool {
-			return strings.Count(p.stderr.String(), "sigalarm received.") == 2
-		})
+		// (An ALRM with current empty rotates nothing: TestAlarmEmpty. It
+		// cannot be checked here: Debian's says it got ALRM before it acts,
+		// and a line written meanwhile would be rotated.)
 		step("two\n", "two\n")
 		os.WriteFile(filepath.Join(root, "log", "config"), []byte("n0\npNEW \n"), 0o644)
 		p.signal(syscall.SIGHUP)
-		testutil.Eventually(t, "config read again after HUP", func() bool {
-			return strings.Count(p.stderr.String(), "read: log/config") == 2
+		testutil.Eventually(t, prog+": config read again after HUP", func() bool {
+			return strings.Count(p.stderr.String(), "read: log/config") >= 2
 		})
 		step("three\n", "two\nNEW three\n")
 		p.write(t, "half")

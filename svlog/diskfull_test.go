@@ -19,9 +19,11 @@ import (
 )
 
 // startOnTmpfs starts prog (with args, then the log directory) on a
-// fresh tmpfs of sizeKiB KiB holding config and a filler file of fillKiB KiB. It
-// returns the process, the log directory as svlogd names it, and the
-// same directory as the test can reach it.
+// fresh tmpfs of sizeKiB KiB holding config and a filler file of fillKiB
+// KiB. It returns the process, the log directory as svlogd names it, and
+// the same directory as the test can reach it. When prog exits, its exit
+// code goes to the file "exit" beside the log directory, and a sleep
+// keeps the namespace, so that the test can still read the tmpfs.
 func startOnTmpfs(t *testing.T, prog, config string, sizeKiB, fillKiB int, args ...string) (*proc, string, string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
@@ -37,7 +39,7 @@ func startOnTmpfs(t *testing.T, prog, config string, sizeKiB, fillKiB int, args 
 	script := fmt.Sprintf(`mount -t tmpfs -o size=%[3]dk none %[1]s &&
 printf '%%s' "$CONFIG" >%[1]s/config &&
 dd if=/dev/zero of=%[1]s/fill bs=1k count=%[2]d 2>/dev/null &&
-exec "$@" %[1]s`, dir, fillKiB, sizeKiB)
+"$@" %[1]s; echo $? >%[1]s.exit; exec sleep 600`, dir, fillKiB, sizeKiB)
 	p := startEnv(t, "/", []string{"CONFIG=" + config}, "unshare", append([]string{"--mount", "sh", "-c", script, "sh", prog}, args...)...)
 	inside := fmt.Sprintf("/proc/%d/root%s", p.cmd.Process.Pid, dir)
 	testutil.Eventually(t, "svlogd to start on the tmpfs", func() bool {
@@ -46,6 +48,9 @@ exec "$@" %[1]s`, dir, fillKiB, sizeKiB)
 	})
 	return p, dir, inside
 }
+
+// retryWait is longer than svlogd's retry interval after a write error.
+const retryWait = 1500 * time.Millisecond
 
 // loggedLines returns every line in the rotated files and current, in
 // rotation order.
@@ -111,9 +116,33 @@ func TestDiskFull(t *testing.T) {
 	if n := strings.Count(p.stderr.String(), "unable to write to current"); n != 1 {
 		t.Errorf("the write error was said %d times, want once:\n%s", n, p.stderr)
 	}
+}
+
+// TestDiskFullAtEOF: input ends while the disk is full; svlogd waits,
+// retrying, and exits 0 only once every line is written.
+func TestDiskFullAtEOF(t *testing.T) {
+	p, name, dir := startOnTmpfs(t, ours(), "s0\n", 256, 240)
+	text, want := input(1000)
+	p.write(t, text)
 	p.closeInput()
-	if code := p.wait(t); code != 0 {
-		t.Errorf("exit code %d; stderr: %s", code, p.stderr)
+	exit := name + ".exit"
+	select {
+	case <-p.done:
+		t.Fatal("sh exited")
+	case <-time.After(retryWait): // a negative: svlogd must still be waiting
+	}
+	if _, err := os.Stat(exit); err == nil {
+		t.Fatalf("svlogd exited with lines unwritten; stderr: %s", p.stderr)
+	}
+	if err := os.Remove(filepath.Join(dir, "fill")); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, "svlogd to exit", func() bool { return testutil.ReadFile(exit) != "" })
+	if code := testutil.ReadFile(exit); code != "0\n" {
+		t.Errorf("exit code %q, want 0; stderr: %s", code, p.stderr)
+	}
+	if got := loggedLines(t, dir); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%d lines logged, want %d in order", len(got), len(want))
 	}
 }
 
@@ -145,8 +174,6 @@ func TestDiskFullMemoryLimit(t *testing.T) {
 	if got := loggedLines(t, dir); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Error("lines differ from the input")
 	}
-	p.closeInput()
-	p.wait(t)
 }
 
 // TestDiskFullDeletesOld: with N, a full disk deletes the oldest rotated
@@ -176,6 +203,4 @@ func TestDiskFullDeletesOld(t *testing.T) {
 	if n, _ := filepath.Glob(filepath.Join(dir, "@*")); len(n) < 2 {
 		t.Errorf("%d rotated files left, want at least N=2", len(n))
 	}
-	p.closeInput()
-	p.wait(t)
 }

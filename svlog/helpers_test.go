@@ -17,6 +17,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// raceEnv is testutil's GORACE plus atexit_sleep_ms=0: under -race, a
+// program otherwise sleeps a second at exit, a second per svlogd run.
+const raceEnv = "GORACE=halt_on_error=1 exitcode=66 atexit_sleep_ms=0"
+
 // ours is our svlogd, the test binary under that name.
 func ours() string { return testutil.Bin("svlogd") }
 
@@ -44,7 +48,9 @@ func startEnv(t *testing.T, root string, env []string, prog string, args ...stri
 	}
 	cmd := exec.Command(prog, args...)
 	cmd.Dir = root
-	cmd.Env = append(testutil.Env(t), env...)
+	// Under -race, a program sleeps a second at exit (GORACE's
+	// atexit_sleep_ms) unless told not to: a second per svlogd run.
+	cmd.Env = append(append(testutil.Env(t), raceEnv), env...)
 	p := &proc{cmd: cmd, in: w, stderr: &testutil.Buffer{}, done: make(chan struct{})}
 	cmd.Stdin, cmd.Stderr = r, p.stderr
 	if err := cmd.Start(); err != nil {
@@ -111,16 +117,23 @@ func run(t *testing.T, root, prog string, input string, args ...string) (string,
 // directory, and a value "0644:text" sets the mode.
 func tree(t *testing.T, root string, files map[string]string) {
 	t.Helper()
+	if err := makeTree(root, files); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// makeTree is tree without a test.
+func makeTree(root string, files map[string]string) error {
 	for path, content := range files {
 		full := filepath.Join(root, path)
 		if strings.HasSuffix(path, "/") {
 			if err := os.MkdirAll(full, 0o755); err != nil {
-				t.Fatal(err)
+				return err
 			}
 			continue
 		}
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
+			return err
 		}
 		mode := os.FileMode(0o644)
 		if len(content) > 5 && content[0] == '0' && content[4] == ':' {
@@ -131,12 +144,13 @@ func tree(t *testing.T, root string, files map[string]string) {
 			mode, content = os.FileMode(m), content[5:]
 		}
 		if err := os.WriteFile(full, []byte(content), mode); err != nil {
-			t.Fatal(err)
+			return err
 		}
 		if err := os.Chmod(full, mode); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
+	return nil
 }
 
 // entry is one file of a log directory, as the comparison sees it.
@@ -161,6 +175,15 @@ func normalize(s string) string {
 // renamed @1.s, @2.u, ... in name (that is, rotation) order.
 func snapshot(t *testing.T, dir string) []entry {
 	t.Helper()
+	out, err := walk(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// walk is snapshot without a test.
+func walk(dir string) ([]entry, error) {
 	var out []entry
 	err := filepath.Walk(dir, func(path string, fi os.FileInfo, err error) error {
 		if err != nil || fi.IsDir() {
@@ -175,7 +198,7 @@ func snapshot(t *testing.T, dir string) []entry {
 		return nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 	n := 0
@@ -186,7 +209,7 @@ func snapshot(t *testing.T, dir string) []entry {
 			out[i].name = filepath.Join(filepath.Dir(out[i].name), fmt.Sprintf("@%d%s", n, base[25:]))
 		}
 	}
-	return out
+	return out, nil
 }
 
 // diffSnapshots describes how two snapshots differ, "" when they agree.

@@ -405,3 +405,15 @@ func TestPatternsInProcess(t *testing.T) {
 		t.Errorf("stderr %q", stderr)
 	}
 }
+
+// TestAlarmEmpty: ALRM rotates only a non-empty current.
+func TestAlarmEmpty(t *testing.T) {
+	l, dir, clk, _ := testLogger(t, "", "")
+	l.rotateAll()
+	logLines(l, clk, "one")
+	l.rotateAll()
+	l.rotateAll()
+	if rotated, current := files(t, dir); !slices.Equal(rotated, []string{"one\n"}) || current != "" {
+		t.Errorf("rotated %q, current %q: want one rotation", rotated, current)
+	}
+}
