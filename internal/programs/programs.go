@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gorunit/gorunit/chpst"
 	"github.com/gorunit/gorunit/runit"
 	"github.com/gorunit/gorunit/runsv"
 	"github.com/gorunit/gorunit/runsvchdir"
@@ -37,7 +38,19 @@ var all = map[string]Main{
 
 	"runsvdir":   func(args []string) int { return runsvdir.Main(args, os.Stdin, os.Stdout, os.Stderr) },
 	"runsvchdir": func(args []string) int { return runsvchdir.Main(args, os.Stdin, os.Stdout, os.Stderr) },
+
+	// chpst and the daemontools programs it also is; chpst.Main tells
+	// them apart by argv[0].
+	"chpst":     chpstMain,
+	"envdir":    chpstMain,
+	"envuidgid": chpstMain,
+	"pgrphack":  chpstMain,
+	"setuidgid": chpstMain,
+	"setlock":   chpstMain,
+	"softlimit": chpstMain,
 }
+
+func chpstMain(args []string) int { return chpst.Main(args, os.Stdin, os.Stdout, os.Stderr) }
 
 // Lookup returns the program called name (a path's base name counts).
 func Lookup(name string) (Main, bool) {

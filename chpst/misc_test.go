@@ -1,0 +1,101 @@
+package chpst_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gorunit/gorunit/internal/testutil"
+)
+
+// TestExitCode: chpst is replaced by the program, so the program's exit
+// code is chpst's, and so is its pid (TestLockContention checks the pid).
+func TestExitCode(t *testing.T) {
+	probe := probeBin(t)
+	for _, im := range impls() {
+		for _, prog := range []string{"chpst", "envdir", "pgrphack", "softlimit", "setlock"} {
+			var args []string
+			switch prog {
+			case "envdir":
+				args = []string{t.TempDir()}
+			case "setlock":
+				args = []string{filepath.Join(t.TempDir(), "lock")}
+			}
+			args = append(args, probe, "exit", "42")
+			if got := (run{}.exec(t, im.bin(t, prog), args...)); got.code != 42 || got.stderr != "" {
+				t.Errorf("%s %s: %v, want exit 42", im.name, prog, got)
+			}
+		}
+	}
+}
+
+// TestChdir: -C is runit 2.2.0's, which Debian's 2.1.2 lacks: it changes
+// the working directory after the chroot, before the user changes.
+func TestChdir(t *testing.T) {
+	dir := testutil.Tree(t, map[string]string{"sub/": "", "tree/etc/": "", "tree/proc/": ""})
+	testutil.OpenUp(t, dir)
+	probe := probeBin(t)
+
+	got := run{dir: dir}.exec(t, testutil.Bin("chpst"), "-C", "sub", "-u", "nobody", probe, "report")
+	if got.code != 0 || !hasLine(got.stdout, "cwd: "+filepath.Join(dir, "sub")+"\n") {
+		t.Errorf("chpst -C sub: %v", got)
+	}
+	got = run{dir: dir}.exec(t, testutil.Bin("chpst"), "-C", "nosuchdir", probe, "report")
+	if want := (result{stderr: "chpst: fatal: unable to change directory: nosuchdir: file does not exist\n", code: 111}); got != want {
+		t.Errorf("chpst -C nosuchdir:\n got %v\nwant %v", got, want)
+	}
+	// After the chroot: "-C /etc" is the tree's /etc, not the machine's.
+	root := chrootTree(t)
+	got = run{dir: dir, procIn: root}.exec(t, testutil.Bin("chpst"), "-C", "/etc", "-/", root, "/bin/probe", "report")
+	if got.code != 0 || !hasLine(got.stdout, "cwd: /etc\n") {
+		t.Errorf("chpst -C /etc -/ root: %v", got)
+	}
+	if _, err := os.Stat(debianChpst); err == nil {
+		got = run{dir: dir}.exec(t, debianChpst, "-C", "sub", "true")
+		if got.code != 100 || !strings.HasPrefix(got.stderr, "chpst: illegal option -- C\n") {
+			t.Errorf("Debian's chpst 2.1.2 now accepts -C? %v; update chpst(8)", got)
+		}
+	}
+}
+
+// TestGoRuntimeDifferences pins the two ways our chpst differs from
+// runit's because it is a Go program; chpst(8) documents both.
+func TestGoRuntimeDifferences(t *testing.T) {
+	debian := false
+	if _, err := os.Stat(debianChpst); err == nil {
+		debian = true
+	}
+
+	// 1. The Go runtime opens /dev/null on a standard descriptor that is
+	// closed when it starts, so -0 on a closed stdin does not fail.
+	closed := `exec 0<&- && exec "$@"`
+	got := run{}.exec(t, "/bin/sh", "-c", closed, "sh", testutil.Bin("chpst"), "-0", "true")
+	if got.code != 0 {
+		t.Errorf("ours, -0 on a closed stdin: %v, want exit 0", got)
+	}
+	if debian {
+		got = run{}.exec(t, "/bin/sh", "-c", closed, "sh", debianChpst, "-0", "true")
+		if want := (result{stderr: "chpst: fatal: unable to close stdin: file descriptor not open\n", code: 111}); got != want {
+			t.Errorf("Debian's, -0 on a closed stdin:\n got %v\nwant %v", got, want)
+		}
+	}
+
+	// 2. Signals ignored when chpst starts are ignored in the program
+	// only for SIGHUP and SIGINT (the Go runtime installs its handlers
+	// for the others, and exec resets handled signals to the default).
+	ignore := `trap '' HUP INT USR1 TERM && exec "$@"`
+	sigIgn := func(bin string) string {
+		got := run{}.exec(t, "/bin/sh", "-c", ignore, "sh", bin, "grep", "^SigIgn:", "/proc/self/status")
+		return strings.TrimSpace(strings.TrimPrefix(got.stdout, "SigIgn:"))
+	}
+	// Bits: HUP 1, INT 2, USR1 10, TERM 15.
+	if got := sigIgn(testutil.Bin("chpst")); got != "0000000000000003" {
+		t.Errorf("ours: SigIgn %s, want HUP and INT only (0000000000000003)", got)
+	}
+	if debian {
+		if got := sigIgn(debianChpst); got != "0000000000004203" {
+			t.Errorf("Debian's: SigIgn %s, want HUP INT USR1 TERM (0000000000004203)", got)
+		}
+	}
+}
