@@ -17,6 +17,7 @@ import (
 	"github.com/gorunit/gorunit/runsvdir"
 	"github.com/gorunit/gorunit/sv"
 	"github.com/gorunit/gorunit/svlog"
+	"github.com/gorunit/gorunit/utmpset"
 )
 
 // Main is a program's entry point: it gets the whole argv and returns the
@@ -48,6 +49,7 @@ var all = map[string]Main{
 	"setuidgid": chpstMain,
 	"setlock":   chpstMain,
 	"softlimit": chpstMain,
+	"utmpset":   func(args []string) int { return utmpset.Main(args, os.Stdin, os.Stdout, os.Stderr) },
 }
 
 func chpstMain(args []string) int { return chpst.Main(args, os.Stdin, os.Stdout, os.Stderr) }
