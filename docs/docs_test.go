@@ -90,6 +90,25 @@ var pages = []page{
 		order: []string{"NAME", "SYNOPSIS", "DESCRIPTION", "FILES", "ENVIRONMENT",
 			"EXIT CODES", "DIFFERENCES FROM RUNIT", "SEE ALSO"},
 	},
+	{
+		// The getopt specs of chpst, setlock and softlimit together.
+		file:    "chpst.8",
+		pkg:     "../chpst",
+		options: "uUbe/CnlLmdopfcrtvP012VNxXas",
+		section: "DAEMONTOOLS NAMES",
+		items:   strings.Fields("envdir envuidgid pgrphack setuidgid setlock softlimit"),
+		order: []string{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "DAEMONTOOLS NAMES",
+			"ENVIRONMENT DIRECTORY", "EXIT CODES", "EXAMPLES", "DIFFERENCES FROM RUNIT", "SEE ALSO"},
+	},
+	{
+		file:    "utmpset.8",
+		pkg:     "../utmpset",
+		options: "wV",
+		section: "FILES",
+		items:   strings.Fields("/var/run/utmp /var/log/wtmp"),
+		order: []string{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "FILES", "EXIT CODES",
+			"DIFFERENCES FROM RUNIT", "SEE ALSO"},
+	},
 }
 
 // TestRender formats each page as man(1) would, with every groff warning
