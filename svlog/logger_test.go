@@ -417,3 +417,47 @@ func TestAlarmEmpty(t *testing.T) {
 		t.Errorf("rotated %q, current %q: want one rotation", rotated, current)
 	}
 }
+
+// TestReopen: HUP reads config again and reopens current (mode 0744 in
+// between, appended to after); a directory that cannot be written yet is
+// reopened only once its lines are written, into the file they belong to.
+func TestReopen(t *testing.T) {
+	l, dir, clk, stderr := testLogger(t, "", "s0\n")
+	logLines(l, clk, "one")
+	if err := os.WriteFile(filepath.Join(dir, "config"), []byte("s0\npNEW \n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := l.dirs[0]
+	good := d.cur
+	bad, err := os.Open(filepath.Join(dir, "current"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bad.Close()
+	d.cur = bad
+	logLines(l, clk, "two") // cannot be written now
+	if !l.reopen() {
+		t.Fatal("reopen: no functional directory")
+	}
+	if !d.reopen || string(d.cfg.prefix) != "" {
+		t.Fatalf("reopened with output pending (reopen %v, prefix %q)", d.reopen, d.cfg.prefix)
+	}
+	d.cur = good
+	clk.move(retryEvery)
+	l.tick()
+	if !l.reopenDue() || d.reopen {
+		t.Fatalf("not reopened once written; stderr: %s", stderr)
+	}
+	logLines(l, clk, "three")
+	_, current := files(t, dir)
+	if current != "one\ntwo\nNEW three\n" {
+		t.Errorf("current %q", current)
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, "current")); fi.Mode().Perm() != 0o644 {
+		t.Errorf("current mode %v after reopen, want 0644", fi.Mode().Perm())
+	}
+	l.closeAll()
+	if fi, _ := os.Stat(filepath.Join(dir, "current")); fi.Mode().Perm() != 0o744 {
+		t.Errorf("current mode %v after close, want 0744", fi.Mode().Perm())
+	}
+}
