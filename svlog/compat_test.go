@@ -90,19 +90,30 @@ type compatResult struct {
 	err    error
 }
 
+// compatRuns is how many programs TestCompat runs at a time: more than
+// -parallel (GOMAXPROCS) allows, since they mostly wait (for fsync at
+// each rotation, or for the race runtime to start), but not so many that
+// a loaded machine thrashes.
+const compatRuns = 8
+
 // TestCompat runs every compatCase with both programs and compares. The
-// runs all go at once, before the subtests: with t.Parallel they would be
-// held to -parallel (GOMAXPROCS) at a time, and under -race each start of
-// our svlogd (the test binary) takes a good part of a second.
+// runs go before the subtests, compatRuns at a time: with t.Parallel
+// they would be held to -parallel at a time, and under -race each start
+// of our svlogd (the test binary) takes a good part of a second.
 func TestCompat(t *testing.T) {
 	debian := testutil.Debian(t, "svlogd")
 	env := append(testutil.Env(t), raceEnv)
 	results := make([][2]compatResult, len(compatCases))
 	var wg sync.WaitGroup
+	slots := make(chan struct{}, compatRuns)
 	for i, tc := range compatCases {
 		for j, prog := range []string{ours(), debian} {
 			root := t.TempDir()
-			wg.Go(func() { results[i][j] = runCompat(root, prog, env, tc) })
+			wg.Go(func() {
+				slots <- struct{}{}
+				defer func() { <-slots }()
+				results[i][j] = runCompat(root, prog, env, tc)
+			})
 		}
 	}
 	wg.Wait()
@@ -135,12 +146,13 @@ func runCompat(root, prog string, env []string, tc compatCase) compatResult {
 	if err := cmd.Start(); err != nil {
 		return compatResult{err: err}
 	}
-	timer := time.AfterFunc(testutil.WaitTimeout, func() { cmd.Process.Kill() })
+	// A guard against a hang, generous: each rotation syncs to disk.
+	timer := time.AfterFunc(4*testutil.WaitTimeout, func() { cmd.Process.Kill() })
 	err := cmd.Wait()
 	timer.Stop()
 	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		return compatResult{err: err}
+	if err != nil && !errors.As(err, &exit) || cmd.ProcessState.ExitCode() < 0 {
+		return compatResult{err: fmt.Errorf("%s: %v; stderr: %s", prog, err, stderr.String())}
 	}
 	files, err := walk(root)
 	return compatResult{files: files, stderr: normalize(stderr.String()), code: cmd.ProcessState.ExitCode(), err: err}
