@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gorunit/gorunit/internal/programs"
 	"github.com/gorunit/gorunit/internal/testutil"
@@ -175,14 +176,15 @@ const zombieScript = `sh -c 'i=0; while [ $i -lt 500 ]; do sleep 0.5 & i=$((i+1)
 func TestZombieStorm(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := inNamespace(t, dir, []string{"SVDIR=" + dir}, "--", "sh", "-c", zombieScript)
-	if code := p.Wait(t); code != 0 {
+	// Starting 500 processes takes seconds, and minutes on a loaded machine.
+	if code := p.WaitUpTo(t, 5*time.Minute); code != 0 {
 		t.Fatalf("exit %d: %s", code, p.Stderr)
 	}
 	if got := strings.TrimSpace(p.Stdout.String()); got != "0" {
 		t.Fatalf("%s zombies left under runit", got)
 	}
 	ctl := testutil.Start(t, dir, "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", "("+zombieScript+") & exec sleep 4")
-	ctl.Wait(t)
+	ctl.WaitUpTo(t, 5*time.Minute)
 	if got := strings.TrimSpace(ctl.Stdout.String()); got == "0" {
 		t.Fatalf("negative control: no zombies without runit; the test cannot tell")
 	}

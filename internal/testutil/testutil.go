@@ -193,10 +193,17 @@ func StartAs(t testing.TB, cred *syscall.Credential, dir string, env []string, p
 // killed by a signal).
 func (p *Proc) Wait(t testing.TB) int {
 	t.Helper()
+	return p.WaitUpTo(t, WaitTimeout)
+}
+
+// WaitUpTo is Wait with another guard, for a process with a lot to do
+// (hundreds of child processes on a loaded machine).
+func (p *Proc) WaitUpTo(t testing.TB, guard time.Duration) int {
+	t.Helper()
 	select {
 	case <-p.done:
-	case <-time.After(WaitTimeout):
-		t.Fatalf("%s did not exit within %v; stderr: %s", p.Cmd.Path, WaitTimeout, p.Stderr)
+	case <-time.After(guard):
+		t.Fatalf("%s did not exit within %v; stderr: %s", p.Cmd.Path, guard, p.Stderr)
 	}
 	return p.Cmd.ProcessState.ExitCode()
 }
