@@ -32,6 +32,20 @@ func Lean(args []string) {
 	syscall.Exec(sameBinary(args[0], self), args, env)
 }
 
+// LeanEnv returns env as Lean's re-execution would make it, for a parent
+// that starts runsv from this same binary (runsvdir starting a thousand
+// of them): runsv then starts lean at once and skips the second exec,
+// which costs as much CPU as the rest of its start. It returns env as it
+// is when GOMAXPROCS is already set, where Lean would not re-execute.
+func LeanEnv(env []string) []string {
+	for _, kv := range env {
+		if hasPrefix(kv, "GOMAXPROCS=") {
+			return env
+		}
+	}
+	return append(env[:len(env):len(env)], "GOMAXPROCS=1", leanMarker+"=1")
+}
+
 // sameBinary returns the path we were started as when it leads to the
 // running binary, so that a multi-call binary linked as runsv keeps
 // "runsv" as its process name (ps, pgrep); otherwise self.

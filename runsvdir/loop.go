@@ -35,7 +35,9 @@ type runsvdir struct {
 	stdio   [3]*os.File   // what runsv inherits
 	stderr  *os.File      // where our messages go
 	env     []string
-	logw    *os.File // the readproctitle pipe's write end, or nil
+	leanEnv []string    // env for our own runsv (runsv.LeanEnv)
+	self    os.FileInfo // the running binary, nil if unknown
+	logw    *os.File    // the readproctitle pipe's write end, or nil
 
 	entries    map[devIno]*entry // the services, by their directory
 	names      map[string]devIno // name → directory it led to when last looked at

@@ -35,6 +35,7 @@ import (
 
 	"github.com/gorunit/gorunit/internal/errtext"
 	"github.com/gorunit/gorunit/internal/getopt"
+	"github.com/gorunit/gorunit/runsv"
 	"golang.org/x/sys/unix"
 )
 
@@ -121,6 +122,10 @@ func Main(args []string, stdin, stdout, stderr *os.File) int {
 		}
 	}
 	r.env = os.Environ()
+	r.leanEnv = runsv.LeanEnv(r.env)
+	if exe, err := os.Executable(); err == nil {
+		r.self, _ = os.Stat(exe)
+	}
 	r.entries = map[devIno]*entry{}
 	r.names = map[string]devIno{}
 	r.runsv = map[int]*entry{}

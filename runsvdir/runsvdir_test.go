@@ -84,10 +84,11 @@ func TestPicksUpAtOnce(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	dir := filepath.Join(root, "service")
-	os.Mkdir(dir, 0o755)
+	// A first service, there at start: once it runs, runsvdir has read
+	// dir, and it watches dir before it reads it.
+	first := service(t, filepath.Join(dir, "first"), runStarted)
 	p := startRunsvdir(t, root, "service")
-	waitRunsvs(t, p.Pid())
-	time.Sleep(100 * time.Millisecond) // let runsvdir set up its watch
+	waitStarted(t, first, 1)
 
 	// Well under the 5 s rescan; generous for a loaded machine.
 	const fast = 2 * time.Second
@@ -115,7 +116,7 @@ func TestPicksUpAtOnce(t *testing.T) {
 			return svc
 		}},
 	}
-	var all []string
+	all := []string{"first"}
 	for _, tt := range tests {
 		name := strings.ReplaceAll(tt.name, " ", "-")
 		began := time.Now()
@@ -313,6 +314,29 @@ func TestLogTooShort(t *testing.T) {
 		"runsvdir service: warning: log service disabled.\n"
 	if s := p.Stderr.String(); s != want {
 		t.Errorf("stderr = %q, want %q", s, want)
+	}
+	stopByPID(t, pids)
+}
+
+// TestEnvironment: runsv and its service get runsvdir's environment. Our
+// own runsv is started lean (GOMAXPROCS=1, runsv.LeanEnv), and neither
+// variable reaches the service.
+func TestEnvironment(t *testing.T) {
+	t.Parallel()
+	if _, set := os.LookupEnv("GOMAXPROCS"); set {
+		t.Skip("GOMAXPROCS is set: runsv is not made lean")
+	}
+	root := t.TempDir()
+	svc := service(t, filepath.Join(root, "service", "svc"), "#!/bin/sh\nenv > env\n"+strings.TrimPrefix(runStarted, "#!/bin/sh\n"))
+	p := testutil.StartEnv(t, root, []string{fastExit, "FOO=bar"}, "runsvdir", "service")
+	pids := waitRunsvs(t, p.Pid(), "svc")
+	waitStarted(t, svc, 1)
+	env := "\n" + testutil.ReadFile(filepath.Join(svc, "env"))
+	if !strings.Contains(env, "\nFOO=bar\n") || strings.Contains(env, "\nGOMAXPROCS=") || strings.Contains(env, "\nGORUNIT_RUNSV_LEAN=") {
+		t.Errorf("service environment:%s", env)
+	}
+	if runsvEnv := testutil.ReadFile("/proc/" + itoa(pids["svc"]) + "/environ"); !strings.Contains(runsvEnv, "\x00GOMAXPROCS=1\x00") {
+		t.Errorf("runsv was not started with GOMAXPROCS=1")
 	}
 	stopByPID(t, pids)
 }

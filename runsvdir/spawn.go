@@ -26,8 +26,12 @@ func (r *runsvdir) start(e *entry) {
 	}
 	var p *os.Process
 	if err == nil {
+		env := r.env
+		if r.isSelf(path) {
+			env = r.leanEnv
+		}
 		p, err = os.StartProcess(path, []string{"runsv", e.name}, &os.ProcAttr{
-			Dir: r.dir, Env: r.env, Files: r.stdio[:],
+			Dir: r.dir, Env: env, Files: r.stdio[:],
 			Sys: &syscall.SysProcAttr{Setsid: r.setsid},
 		})
 	}
@@ -41,4 +45,15 @@ func (r *runsvdir) start(e *entry) {
 	e.pid = p.Pid
 	p.Release()
 	r.runsv[e.pid] = e
+}
+
+// isSelf reports whether path is the running binary: our own runsv, in
+// the multi-call binary, which may be started lean (runsv.LeanEnv).
+// Debian's runsv would hand GOMAXPROCS=1 on to the services.
+func (r *runsvdir) isSelf(path string) bool {
+	if r.self == nil {
+		return false
+	}
+	fi, err := os.Stat(path)
+	return err == nil && os.SameFile(fi, r.self)
 }
