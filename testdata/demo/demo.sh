@@ -7,6 +7,7 @@ bin=$top/bin
 work=$(mktemp -d "${TMPDIR:-/tmp}/gorunit-demo.XXXXXX")
 cp -R "$top/testdata/demo/services" "$work/service"
 export SVDIR="$work/service"
+export PATH="$bin:$PATH" # log/run runs our svlogd
 
 pids=""
 for d in "$SVDIR"/*/; do
