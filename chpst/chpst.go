@@ -103,6 +103,17 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// Linux keeps the nice value per thread; the thread that sets it
 	// must be the one that calls execve.
 	runtime.LockOSThread()
+	r, code := parse(args, stderr)
+	if r == nil {
+		return code
+	}
+	return r.apply()
+}
+
+// parse reads the arguments for the program args[0] names and returns
+// the runner for them, or nil and the exit code after a usage error.
+// It changes nothing, so tests call it directly.
+func parse(args []string, stderr io.Writer) (*runner, int) {
 	o := &output{e: stderr, optname: baseName(args[0])}
 	o.progname = strings.TrimPrefix(o.optname, "d")
 	front, ok := aliases[o.progname]
@@ -111,10 +122,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	p, code := front(o, args[1:])
 	if p == nil {
-		return code
+		return nil, code
 	}
-	r := &runner{out: o, plan: p}
-	return r.apply()
+	return &runner{out: o, plan: p}, 0
 }
 
 // baseName is the part of argv[0] after its last slash.

@@ -40,14 +40,16 @@ func TestMain(m *testing.M) { testutil.Main(m) }
 // closed descriptors 0-2 and raises its own soft RLIMIT_NOFILE).
 const probeScript = `#!/bin/sh
 # The chpst tests' probe: see probeScript in chpst/main_test.go.
-# Everything runs in a subshell that reads /proc/$$, the started
+# The report runs in a subshell, not as the script's last command (which
+# dash would run without forking), and reads /proc/$$, the started
 # program's own entry, so that the shell's redirections and pipes never
 # show up among the descriptors it reports.
 PATH=/bin:/usr/bin
 p=/proc/$$
 report() {
 	echo "args: $*"
-	echo "cwd: $(pwd -P)"
+	printf 'cwd: '
+	pwd -P
 	while IFS= read -r l; do
 		case $l in Uid:*|Gid:*|Groups:*|SigIgn:*|SigBlk:*) echo $l;; esac
 	done <$p/status
@@ -56,22 +58,37 @@ report() {
 	echo "nice: ${19}"
 	[ "$1" = "$6" ] && echo "session leader: true" || echo "session leader: false"
 	[ "$1" = "$5" ] && echo "group leader: true" || echo "group leader: false"
-	for fd in 0 1 2; do echo "fd $fd: $(describe $fd || echo closed)"; done
-	for fd in $(ls $p/fd); do
-		[ "$fd" -gt 2 ] && d=$(describe "$fd") && echo "inherited: $d"
-	done | sort
+	std0=closed std1=closed std2=closed inherited=
+	nl='
+'
+	listing=$(LC_ALL=C ls -ln $p/fd/)
+	IFS=$nl
+	for line in $listing; do
+		IFS=' '
+		set -- $line
+		IFS=$nl
+		[ $# -ge 11 ] || continue
+		fd=$9 t=${11} flags=
+		while IFS=" 	" read -r k v; do
+			[ "$k" = flags: ] && flags=$v
+		done <$p/fdinfo/$fd
+		[ -n "$flags" ] && [ $(( $flags & 02000000 )) -eq 0 ] || continue
+		case $t in pipe:*) t=pipe;; esac
+		case $fd in
+		0) std0="$t flags $flags";;
+		1) std1="$t flags $flags";;
+		2) std2="$t flags $flags";;
+		*) inherited="${inherited}inherited: $t flags $flags$nl";;
+		esac
+	done
+	IFS=' 	'"$nl"
+	printf 'fd 0: %s\nfd 1: %s\nfd 2: %s\n' "$std0" "$std1" "$std2"
+	printf '%s' "$inherited" | sort
 	while IFS= read -r l; do printf '%s\n' "$l"; done <$p/limits
 	tr '\n\0' '~\n' <$p/environ | while IFS= read -r l; do printf 'env: %s\n' "$l"; done
 }
-describe() {
-	t=$(readlink $p/fd/$1) || return 1
-	case $t in pipe:*) t=pipe;; esac
-	while read -r k v; do [ "$k" = flags: ] && break; done <$p/fdinfo/$1 || return 1
-	[ $(( v & 02000000 )) -eq 0 ] || return 1
-	echo "$t flags $v"
-}
 case $1 in
-report) ( report "$@" );;
+report) ( report "$@" ); exit;;
 write) ( exec >"$2.tmp" && report "$@" ) && mv "$2.tmp" "$2";;
 hold) ( exec >"$2.tmp" && report "$@" ) && mv "$2.tmp" "$2" && exec sleep 3600;;
 exit) exit "$2";;

@@ -12,6 +12,7 @@ import (
 // TestExitCode: chpst is replaced by the program, so the program's exit
 // code is chpst's, and so is its pid (TestLockContention checks the pid).
 func TestExitCode(t *testing.T) {
+	t.Parallel()
 	probe := probeBin(t)
 	for _, im := range impls() {
 		for _, prog := range []string{"chpst", "envdir", "pgrphack", "softlimit", "setlock"} {
@@ -33,6 +34,7 @@ func TestExitCode(t *testing.T) {
 // TestChdir: -C is runit 2.2.0's, which Debian's 2.1.2 lacks: it changes
 // the working directory after the chroot, before the user changes.
 func TestChdir(t *testing.T) {
+	t.Parallel()
 	dir := testutil.Tree(t, map[string]string{"sub/": "", "tree/etc/": "", "tree/proc/": ""})
 	testutil.OpenUp(t, dir)
 	probe := probeBin(t)
@@ -62,6 +64,7 @@ func TestChdir(t *testing.T) {
 // TestGoRuntimeDifferences pins the two ways our chpst differs from
 // runit's because it is a Go program; chpst(8) documents both.
 func TestGoRuntimeDifferences(t *testing.T) {
+	t.Parallel()
 	debian := false
 	if _, err := os.Stat(debianChpst); err == nil {
 		debian = true

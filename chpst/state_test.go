@@ -153,6 +153,7 @@ func limit(what, value string) string {
 // TestState starts the probe through our chpst and Debian's and compares
 // the state each left it in.
 func TestState(t *testing.T) {
+	t.Parallel()
 	files := map[string]string{"flat/ONE": "1\n", "flat/GONE": "", "stdin": "input\n", "shared/": ""}
 	for k, v := range envFixture {
 		files[k] = v

@@ -75,6 +75,7 @@ func groupID(t *testing.T, name string) int {
 // -u user and setuidgid set its primary group only (runit calls no
 // initgroups); -u user:group sets exactly the groups named.
 func TestCreatedUser(t *testing.T) {
+	t.Parallel()
 	a := newAccount(t)
 	ids := func(uid, gid int, groups ...int) []string {
 		g := make([]string, len(groups))
@@ -108,6 +109,7 @@ func TestCreatedUser(t *testing.T) {
 // /etc/passwd and /etc/group: users are looked up inside it, the lock is
 // taken inside it, the program is found in it and starts in its root.
 func TestChroot(t *testing.T) {
+	t.Parallel()
 	root := chrootTree(t)
 	cases := []stateCase{
 		{name: "user and group inside", prog: "chpst",
@@ -150,7 +152,7 @@ func chrootTree(t *testing.T) string {
 		t.Fatal(err)
 	}
 	// The probe's shell and tools, and the libraries ldd says they need.
-	for _, tool := range []string{"sh", "ls", "readlink", "tr", "sort"} {
+	for _, tool := range []string{"sh", "ls", "tr", "sort"} {
 		path, err := exec.LookPath(tool)
 		if err != nil {
 			t.Skipf("%s not found: %v", tool, err)
