@@ -425,9 +425,10 @@ func TestMachineCtrlAltDel(t *testing.T) {
 // and leaves stopit as it is.
 func TestMachineRequestsIgnored(t *testing.T) {
 	t.Parallel()
-	// Each stage waits long enough for runit to have acted on a request
-	// it wrongly honoured (TERM would end the stage before "done").
-	request := `kill -CONT 1; kill -INT 1; sleep 0.3; log "${0##*/} done"`
+	// Each stage gives runit a second to act on the requests before it
+	// exits: to warn about them, or, wrongly, to honour them (TERM would
+	// end the stage before "done").
+	request := `kill -CONT 1; kill -INT 1; sleep 1; log "${0##*/} done"`
 	tests := []struct {
 		name    string
 		files   map[string]string
