@@ -2,6 +2,7 @@ package sv
 
 import (
 	"os"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -171,7 +172,7 @@ func (s *sv) checkScript() bool {
 		return false
 	}
 	// runit's wait_exitcode: a check killed by a signal counts as 0.
-	return ps.Sys().(unix.WaitStatus)>>8&0xff == 0
+	return ps.Sys().(syscall.WaitStatus)>>8&0xff == 0
 }
 
 // watcher wakes the wait loop when runsv renames a new supervise/status
