@@ -19,6 +19,7 @@
 //	size     the binaries on disk
 //	svlogd   200 MB of log lines through svlogd, beside Debian's, s6-log, multilog
 //	shutdown TERM to exit of a 10-service container, beside runsvdir, s6, tini
+//	chpst    `chpst -u nobody /bin/true` start to exit, beside Debian's
 //
 // -quick runs fewer trials, as a smoke test. -only NAME runs one
 // benchmark. When Debian's runit is not installed its columns are skipped,
@@ -81,6 +82,7 @@ var benchmarks = []benchmark{
 	{"size", runSize},
 	{"svlogd", runSvlogd},
 	{"shutdown", runShutdown},
+	{"chpst", runChpst},
 }
 
 // harness is what every benchmark needs: the plan, the binaries, and the
