@@ -130,7 +130,7 @@ func warnIfLoaded() {
 		return
 	}
 	if load, err := strconv.ParseFloat(f[0], 64); err == nil && load > float64(runtime.NumCPU()) {
-		fmt.Printf("warning: load average %s on %d CPUs during the run: every time below is inflated\n", f[0], runtime.NumCPU())
+		fmt.Printf("warning: 1-minute load average %s on %d CPUs at the end of the run: every time below is inflated\n", f[0], runtime.NumCPU())
 	}
 }
 
