@@ -16,6 +16,7 @@ package runsvchdir
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -56,13 +57,18 @@ func fail(msg string, err error) error { return &failure{msg, err} }
 // Main runs runsvchdir with args (args[0] is the program name) and returns
 // its exit code.
 func Main(args []string, stdin, stdout, stderr *os.File) int {
-	if len(args) < 2 {
-		fmt.Fprintf(stderr, "usage: %s dir\n\n", args[0])
-		return exitUsage
-	}
 	dir := defaultDir
 	if v, ok := os.LookupEnv("RUNSVDIR"); ok {
 		dir = v // runit 2.3.0: set, even empty, it wins
+	}
+	return run(dir, args, stdout, stderr)
+}
+
+// run is Main with the working directory given.
+func run(dir string, args []string, stdout, stderr io.Writer) int {
+	if len(args) < 2 {
+		fmt.Fprintf(stderr, "usage: %s dir\n\n", args[0])
+		return exitUsage
 	}
 	msg, err := change(dir, args[1])
 	if err != nil {

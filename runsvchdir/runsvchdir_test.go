@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gorunit/gorunit/internal/testutil"
+	"github.com/gorunit/gorunit/runsvchdir"
 )
 
 // TestMain lets the test binary act as runsvchdir.
@@ -97,6 +98,15 @@ func args(root string, a []string) []string {
 	return out
 }
 
+// runOurs runs our runsvchdir in-process on dir, as prog with args.
+func runOurs(dir, prog string, args []string) (stdout, stderr string, code int) {
+	var out, errs strings.Builder
+	code = runsvchdir.Run(dir, append([]string{prog}, args...), &out, &errs)
+	return out.String(), errs.String(), code
+}
+
+// TestRunsvchdir runs every case in-process; TestProgram runs the
+// program itself.
 func TestRunsvchdir(t *testing.T) {
 	t.Parallel()
 	prog := testutil.Bin("runsvchdir")
@@ -104,11 +114,25 @@ func TestRunsvchdir(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			root := tree(t, tt.setup)
-			stdout, stderr, code := testutil.RunEnv(t, "/", []string{fastExit, "RUNSVDIR=" + root}, prog, args(root, tt.args)...)
+			stdout, stderr, code := runOurs(root, prog, args(root, tt.args))
 			if got := outcome(root, prog, stdout, stderr, code); got != tt.want {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestProgram runs the program, with $RUNSVDIR: a switch, and usage.
+func TestProgram(t *testing.T) {
+	t.Parallel()
+	root := tree(t, setup{current: "a"})
+	stdout, stderr, code := testutil.RunEnv(t, "/", []string{fastExit, "RUNSVDIR=" + root}, "runsvchdir", "b")
+	if got, want := outcome(root, "\x00", stdout, stderr, code), (result{stdout: "runsvchdir: b: now current.\n", current: "b", previous: "a"}); got != want {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+	_, stderr, code = testutil.RunEnv(t, "/", []string{fastExit}, "/bin/sh", "-c", "exec runsvchdir")
+	if want := "usage: runsvchdir dir\n\n"; code != 1 || stderr != want {
+		t.Errorf("exit %d, stderr %q; want 1, %q", code, stderr, want)
 	}
 }
 
@@ -156,7 +180,7 @@ func TestSameAsDebian(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			rootO, rootD := tree(t, tt.setup), tree(t, tt.setup)
-			stdout, stderr, code := testutil.RunEnv(t, "/", []string{fastExit, "RUNSVDIR=" + rootO}, ours, args(rootO, tt.args)...)
+			stdout, stderr, code := runOurs(rootO, ours, args(rootO, tt.args))
 			got := outcome(rootO, ours, stdout, stderr, code)
 			script := `mount --bind "$1" /etc/runit/runsvdir || exit 99; shift; exec "$@"`
 			argv := append([]string{"--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", rootD, debianRunsvchdir},

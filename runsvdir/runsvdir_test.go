@@ -28,6 +28,7 @@ func TestUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			// Through a relative argv[0] on PATH, as runit prints it.
 			_, stderr, code := testutil.RunEnv(t, t.TempDir(), append([]string{fastExit}, tt.env...), "/bin/sh", append([]string{"-c", `exec runsvdir "$@"`, "runsvdir"}, tt.args...)...)
 			if code != 1 || stderr != tt.stderr {
@@ -90,8 +91,9 @@ func TestPicksUpAtOnce(t *testing.T) {
 	p := startRunsvdir(t, root, "service")
 	waitStarted(t, first, 1)
 
-	// Well under the 5 s rescan; generous for a loaded machine.
-	const fast = 2 * time.Second
+	// Under the 5 s rescan, with room for a loaded machine (a runsv
+	// built with -race takes a while to start).
+	const fast = 3 * time.Second
 	tests := []struct {
 		name string
 		add  func(name string) string // returns the service directory
@@ -148,6 +150,7 @@ func TestIdentityByDirectory(t *testing.T) {
 	first := waitRunsvs(t, p.Pid(), "a", "gone", "inplace")
 	goneService := waitStarted(t, gone, 1)
 	waitStarted(t, inplace, 1)
+	waitStarted(t, linked, 1) // runsv a is in its directory: renaming a no longer matters to it
 
 	t.Run("renamed symlink", func(t *testing.T) {
 		os.Rename(filepath.Join(dir, "a"), filepath.Join(dir, "b"))
@@ -256,6 +259,7 @@ func TestSetsid(t *testing.T) {
 		own  bool
 	}{{"-P", []string{"-P"}, true}, {"default", nil, false}} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			root := t.TempDir()
 			service(t, filepath.Join(root, "service", "svc"), runStarted)
 			p := startRunsvdir(t, root, append(tt.args, "service")...)
