@@ -10,24 +10,24 @@ import (
 // plan is everything chpst (or one of its other names) was asked to do;
 // a nil field is not asked for.
 type plan struct {
-	setsid         bool    // -P, pgrphack
-	envDir         *string // -e, envdir
-	skipEnvSubdirs bool    // chpst -e skips subdirectories; envdir dies on them
-	verbose        bool    // -v: warn about skipped subdirectories
-	root           *string // -/
-	pwd            *string // -C
-	nice           int64   // -n, as runit's long; 0 is none
-	envUser        *string // -U, envuidgid
-	setUser        *string // -u, setuidgid
-	ext            bool    // user[:group...] and :uid:gid forms (chpst), not a bare account
-	lock           *string // -l, -L, setlock
-	lockWait       bool    // -l, setlock -n
-	quiet          bool    // setlock -x: exit 0, silently, if the lock or the exec fails
-	closeFD        [3]bool // -0 -1 -2
-	limits         [numLimits]int64
-	argv0          *string  // -b
-	file           string   // the program, looked up in $PATH
-	argv           []string // its arguments, argv[0] included
+	setsid         bool             // -P, pgrphack
+	envDir         *string          // -e, envdir
+	skipEnvSubdirs bool             // chpst -e skips subdirectories; envdir dies on them
+	verbose        bool             // -v: warn about skipped subdirectories
+	root           *string          // -/
+	pwd            *string          // -C
+	nice           int64            // -n, as runit's long; 0 is none
+	envUser        *string          // -U, envuidgid
+	setUser        *string          // -u, setuidgid
+	ext            bool             // user[:group...] and :uid:gid forms (chpst), not a bare account
+	lock           *string          // -l, -L, setlock
+	lockWait       bool             // -l, setlock -n
+	quiet          bool             // setlock -x: exit 0, silently, if the lock or the exec fails
+	closeFD        [3]bool          // -0 -1 -2
+	limits         [numLimits]int64 // soft limits, by lim*; limitUnset if not asked for
+	argv0          *string          // -b
+	file           string           // the program, looked up in $PATH
+	argv           []string         // its arguments, argv[0] included
 }
 
 func newPlan() *plan {

@@ -2,6 +2,7 @@ package chpst_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,8 +62,8 @@ func TestChdir(t *testing.T) {
 	}
 }
 
-// TestGoRuntimeDifferences pins the two ways our chpst differs from
-// runit's because it is a Go program; chpst(8) documents both.
+// TestGoRuntimeDifferences pins the ways our chpst differs from runit's
+// because it is a Go program; chpst(8) documents them.
 func TestGoRuntimeDifferences(t *testing.T) {
 	t.Parallel()
 	debian := false
@@ -99,6 +100,27 @@ func TestGoRuntimeDifferences(t *testing.T) {
 	if debian {
 		if got := sigIgn(debianChpst); got != "0000000000004203" {
 			t.Errorf("Debian's: SigIgn %s, want HUP INT USR1 TERM (0000000000004203)", got)
+		}
+	}
+
+	// 3. Signals blocked when chpst starts stay blocked, except those the
+	// Go runtime unblocks in every thread (TERM among them; USR1 not).
+	perl, err := exec.LookPath("perl")
+	if err != nil {
+		t.Log("perl not installed: blocked signals not checked")
+		return
+	}
+	block := `use POSIX; sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGUSR1, SIGTERM)) or die; exec @ARGV or die`
+	sigBlk := func(bin string) string {
+		got := run{}.exec(t, perl, "-e", block, bin, "grep", "^SigBlk:", "/proc/self/status")
+		return strings.TrimSpace(strings.TrimPrefix(got.stdout, "SigBlk:"))
+	}
+	if got := sigBlk(testutil.Bin("chpst")); got != "0000000000000200" {
+		t.Errorf("ours: SigBlk %s, want USR1 only (0000000000000200)", got)
+	}
+	if debian {
+		if got := sigBlk(debianChpst); got != "0000000000004200" {
+			t.Errorf("Debian's: SigBlk %s, want USR1 and TERM (0000000000004200)", got)
 		}
 	}
 }
