@@ -95,12 +95,17 @@ func names(m map[string]int) []string {
 func waitRunsvs(t *testing.T, pid int, want ...string) map[string]int {
 	t.Helper()
 	slices.Sort(want)
-	var got map[string]int
-	testutil.Eventually(t, fmt.Sprintf("runsv children %v of %d", want, pid), func() bool {
-		got = runsvs(pid)
-		return slices.Equal(names(got), want)
-	})
-	return got
+	deadline := time.Now().Add(testutil.WaitTimeout)
+	for {
+		got := runsvs(pid)
+		if slices.Equal(names(got), want) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("runsv children of %d: %v after %v, want %v", pid, names(got), testutil.WaitTimeout, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // alive reports whether pid exists and is not a zombie.

@@ -41,6 +41,11 @@ func TestSameAsDebian(t *testing.T) {
 		os.Symlink("file", filepath.Join(dir, "filelink"))
 		service(t, filepath.Join(root, "sv", "added"), runStarted)
 		runs[i] = run{root, testutil.StartEnv(t, root, impl.env, impl.prog, "service")}
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("%s: pid %d, stderr:\n%s", impl.name, runs[i].p.Pid(), runs[i].p.Stderr)
+			}
+		})
 	}
 	// same waits until both run exactly the runsv in want.
 	same := func(want ...string) map[string]int {
