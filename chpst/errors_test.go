@@ -108,13 +108,18 @@ func TestErrorsUnprivileged(t *testing.T) {
 	t.Parallel()
 	nobody := testutil.Nobody(t)
 	dir := testutil.Tree(t, map[string]string{
-		"env/SECRET": "s\n",
-		"rootonly/":  "",
-		"root/":      "",
+		"env/SECRET":  "s\n",
+		"envok/A":     "a\n",
+		"rootonly/":   "",
+		"root/":       "",
+		"searchonly/": "",
+		"unlisted/":   "",
 	})
 	testutil.OpenUp(t, dir)
 	os.Chmod(filepath.Join(dir, "env/SECRET"), 0o600)
 	os.Chmod(filepath.Join(dir, "rootonly"), 0o700)
+	os.Chmod(filepath.Join(dir, "searchonly"), 0o711) // a working directory nobody cannot open
+	os.Chmod(filepath.Join(dir, "unlisted"), 0o711)   // an environment directory nobody cannot list
 	cases := []errorCase{
 		{"chroot", "chpst", []string{"-/", "root", "true"}, "chpst: fatal: unable to change root directory: permission denied\n", 111},
 		{"negative nice", "chpst", []string{"-n", "-1", "true"}, "chpst: fatal: unable to set nice level: permission denied\n", 111},
@@ -125,12 +130,20 @@ func TestErrorsUnprivileged(t *testing.T) {
 		{"directory not searchable", "chpst", []string{"-e", "rootonly", "true"}, "chpst: fatal: unable to switch to directory: rootonly: access denied\n", 111},
 		{"lock not writable", "chpst", []string{"-l", "rootonly/lock", "true"}, "chpst: fatal: unable to open lock: rootonly/lock: access denied\n", 111},
 		{"setlock -x lock not writable", "setlock", []string{"-x", "rootonly/lock", "true"}, "", 0},
+		{"directory not listable", "chpst", []string{"-e", "unlisted", "true"}, "chpst: fatal: unable to open directory: unlisted: access denied\n", 111},
 	}
+	// runit opens the working directory first, to come back to it.
+	cases = append(cases, errorCase{"working directory not readable", "chpst", []string{"-e", filepath.Join(dir, "envok"), "true"},
+		"chpst: fatal: unable to open current working directory: access denied\n", 111})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			cwd := dir
+			if tc.name == "working directory not readable" {
+				cwd = filepath.Join(dir, "searchonly")
+			}
 			for _, im := range impls() {
-				got := run{dir: dir, cred: nobody}.exec(t, im.bin(t, tc.prog), tc.args...)
+				got := run{dir: cwd, cred: nobody}.exec(t, im.bin(t, tc.prog), tc.args...)
 				want := result{stderr: tc.stderr, code: tc.code}
 				if got != want {
 					t.Errorf("%s %s %q as nobody:\n got %v\nwant %v", im.name, tc.prog, tc.args, got, want)
