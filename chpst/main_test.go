@@ -35,9 +35,10 @@ func TestMain(m *testing.M) { testutil.Main(m) }
 // that got the same state report the same.
 //
 // It is a shell script, not the test binary: under -race every start of
-// the test binary costs a few hundred milliseconds, and a Go program
-// would hide some of what chpst did (its runtime opens /dev/null on
-// closed descriptors 0-2 and raises its own soft RLIMIT_NOFILE).
+// the test binary costs about 0.1 s of CPU, and a Go program would hide
+// some of what chpst did (its runtime opens /dev/null on closed
+// descriptors 0-2, raises its own soft RLIMIT_NOFILE, and changes the
+// signal dispositions and mask it reads).
 const probeScript = `#!/bin/sh
 # The chpst tests' probe: see probeScript in chpst/main_test.go.
 # The report runs in a subshell, not as the script's last command (which
