@@ -252,7 +252,13 @@ func TestStormControl(t *testing.T) {
 	script := stormScript(t, controlStorm) + "echo done > started; exec sleep 3600\n"
 	u := testutil.Start(t, root, "/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "/bin/sh", "-c", script)
 	testutil.Eventually(t, "the storm", func() bool { return testutil.ReadFile(filepath.Join(root, "started")) != "" || u.Exited() })
-	init := descendant(t, u.Pid(), "sleep")
+	var init int // the namespace's PID 1: sh, then sleep; either never reaps
+	testutil.Eventually(t, "unshare's child", func() bool {
+		if c := children(u.Pid()); len(c) > 0 {
+			init = c[0].pid
+		}
+		return init != 0
+	})
 	if zombies := storm(t, init, controlStorm); zombies != controlStorm {
 		t.Errorf("%d zombies left by a PID 1 that does not reap, want %d", zombies, controlStorm)
 	}
