@@ -20,6 +20,8 @@
 //	svlogd   200 MB of log lines through svlogd, beside Debian's, s6-log, multilog
 //	shutdown TERM to exit of a 10-service container, beside runsvdir, s6, tini
 //	chpst    `chpst -u nobody /bin/true` start to exit, beside Debian's
+//	pickup   a service linked into runsvdir's directory to its ./run, beside Debian's
+//	fleet    1000 services from nothing to running under runsvdir, time and CPU
 //
 // -quick runs fewer trials, as a smoke test. -only NAME runs one
 // benchmark. When Debian's runit is not installed its columns are skipped,
@@ -83,6 +85,8 @@ var benchmarks = []benchmark{
 	{"svlogd", runSvlogd},
 	{"shutdown", runShutdown},
 	{"chpst", runChpst},
+	{"pickup", runPickup},
+	{"fleet", runSvdirFleet},
 }
 
 // harness is what every benchmark needs: the plan, the binaries, and the
