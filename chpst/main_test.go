@@ -166,7 +166,7 @@ func (r run) exec(t *testing.T, prog string, args ...string) result {
 	}
 	cmd := exec.Command(prog, args...)
 	cmd.Dir = r.dir
-	cmd.Env = append(testutil.Env(t), r.env...)
+	cmd.Env = append(append(testutil.Env(t), fastExit()), r.env...)
 	if r.stdin != nil {
 		cmd.Stdin = r.stdin // a nil *os.File would close descriptor 0
 	}
@@ -194,8 +194,13 @@ func (r run) exec(t *testing.T, prog string, args ...string) result {
 // start starts prog in the background, for the lock tests.
 func (r run) start(t *testing.T, prog string, args ...string) *testutil.Proc {
 	t.Helper()
-	return testutil.StartAs(t, r.cred, r.dir, r.env, prog, args...)
+	return testutil.StartAs(t, r.cred, r.dir, append([]string{fastExit()}, r.env...), prog, args...)
 }
+
+// fastExit is testutil's GORACE plus atexit_sleep_ms=0: under -race, a
+// program that exits sleeps a second first unless told not to, and most
+// of our chpst's runs here end in an exit.
+func fastExit() string { return "GORACE=" + os.Getenv("GORACE") + " atexit_sleep_ms=0" }
 
 // probeBin writes the probe script into a new directory everyone can
 // search, and returns its path.

@@ -164,6 +164,10 @@ var utmpCases = []utmpCase{
 		wantUtmp: file(loggedOut(long32id)), wantWtmp: file(wtmpEntry(strings.Repeat("y", 30))), wantWtmpMode: 0o600},
 }
 
+// fastExit is testutil's GORACE plus atexit_sleep_ms=0: under -race, a
+// program that exits sleeps a second first unless told not to.
+func fastExit() string { return "GORACE=" + os.Getenv("GORACE") + " atexit_sleep_ms=0" }
+
 // impl is how a utmpset is run: ours through the test hook, or ours or
 // Debian's at the real paths in a private mount namespace.
 type impl struct {
@@ -235,7 +239,7 @@ func (tc utmpCase) run(t *testing.T, im impl) outcome {
 		os.Chmod(wtmpFile, tc.wtmpMode)
 	}
 	prog, args := im.bin, tc.args
-	var env []string
+	env := []string{fastExit()}
 	o := outcome{utmpPath: utmpFile}
 	if im.namespace {
 		o.utmpPath = "/var/run/utmp"
@@ -245,7 +249,7 @@ func (tc utmpCase) run(t *testing.T, im impl) outcome {
 		args = append([]string{"--mount", "sh", "-c", script, runDir, logDir, im.bin}, args...)
 		prog = unshare
 	} else {
-		env = []string{utmpVar + "=" + utmpFile, wtmpVar + "=" + wtmpFile}
+		env = append(env, utmpVar+"="+utmpFile, wtmpVar+"="+wtmpFile)
 	}
 	o.stdout, o.stderr, o.code = testutil.RunEnv(t, dir, env, prog, args...)
 	o.utmp, _ = os.ReadFile(utmpFile)
@@ -339,7 +343,7 @@ func TestVersion(t *testing.T) {
 		if _, err := os.Stat(bin); err != nil {
 			continue
 		}
-		_, stderr, code := testutil.Run(t, "", bin, "-V")
+		_, stderr, code := testutil.RunEnv(t, "", []string{fastExit()}, bin, "-V")
 		first, rest, _ := strings.Cut(stderr, "\n")
 		if code != 1 || !strings.HasPrefix(first, "$Id: ") || !strings.HasSuffix(first, " $") || rest != "usage: "+bin+" [-w] line\n\n" {
 			t.Errorf("%s -V: exit %d, stderr %q", bin, code, stderr)
@@ -355,7 +359,7 @@ func TestUnreadable(t *testing.T) {
 	testutil.OpenUp(t, dir)
 	utmp := filepath.Join(dir, "utmp")
 	os.WriteFile(utmp, file(alice), 0o644)
-	p := testutil.StartAs(t, cred, dir, []string{utmpVar + "=" + utmp, wtmpVar + "=" + filepath.Join(dir, "wtmp")}, "utmpset", "pts/1")
+	p := testutil.StartAs(t, cred, dir, []string{fastExit(), utmpVar + "=" + utmp, wtmpVar + "=" + filepath.Join(dir, "wtmp")}, "utmpset", "pts/1")
 	code := p.Wait(t)
 	if want := "utmpset: fatal: unable to open " + utmp + ": access denied\n"; code != 111 || p.Stderr.String() != want {
 		t.Errorf("exit %d, stderr %q; want 111, %q", code, p.Stderr, want)
@@ -373,7 +377,7 @@ func TestLocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := testutil.StartEnv(t, dir, []string{utmpVar + "=" + utmp, wtmpVar + "=" + filepath.Join(dir, "wtmp")}, "utmpset", "pts/1")
+	p := testutil.StartEnv(t, dir, []string{fastExit(), utmpVar + "=" + utmp, wtmpVar + "=" + filepath.Join(dir, "wtmp")}, "utmpset", "pts/1")
 	testutil.Eventually(t, "utmpset to wait for the lock", func() bool {
 		return strings.Contains(testutil.ReadFile("/proc/locks"), fmt.Sprintf("-> FLOCK  ADVISORY  WRITE %d ", p.Pid())) || p.Exited()
 	})
