@@ -426,3 +426,17 @@ func OpenUp(t testing.TB, dir string) {
 		}
 	}
 }
+
+// InheritedIgnored is the SigIgn mask of a shell the test starts itself:
+// the signals the environment passes down ignored (make ignores 32 and
+// 33, for one), which every program below inherits too. Tests of signal
+// dispositions add it to what they expect.
+func InheritedIgnored(t testing.TB) uint64 {
+	t.Helper()
+	out, _, _ := Run(t, os.TempDir(), "/bin/sh", "-c", "grep '^SigIgn:' /proc/$$/status")
+	mask, err := strconv.ParseUint(strings.TrimSpace(strings.TrimPrefix(out, "SigIgn:")), 16, 64)
+	if err != nil {
+		t.Fatalf("reading SigIgn: %q: %v", out, err)
+	}
+	return mask
+}
