@@ -322,16 +322,17 @@ func TestLogTooShort(t *testing.T) {
 	stopByPID(t, pids)
 }
 
-// TestEnvironment: runsv and its service get runsvdir's environment. Our
-// own runsv is started lean (GOMAXPROCS=1, runsv.LeanEnv), and neither
-// variable reaches the service.
+// TestEnvironment: runsv and its service get runsvdir's environment and
+// no blocked or ignored signal. Our own runsv is started lean
+// (GOMAXPROCS=1, runsv.LeanEnv), and neither variable reaches the
+// service.
 func TestEnvironment(t *testing.T) {
 	t.Parallel()
 	if _, set := os.LookupEnv("GOMAXPROCS"); set {
 		t.Skip("GOMAXPROCS is set: runsv is not made lean")
 	}
 	root := t.TempDir()
-	svc := service(t, filepath.Join(root, "service", "svc"), "#!/bin/sh\nenv > env\n"+strings.TrimPrefix(runStarted, "#!/bin/sh\n"))
+	svc := service(t, filepath.Join(root, "service", "svc"), "#!/bin/sh\nenv > env\ngrep -E '^Sig(Blk|Ign)' /proc/$$/status > masks\n"+strings.TrimPrefix(runStarted, "#!/bin/sh\n"))
 	p := testutil.StartEnv(t, root, []string{fastExit, "FOO=bar"}, "runsvdir", "service")
 	pids := waitRunsvs(t, p.Pid(), "svc")
 	waitStarted(t, svc, 1)
@@ -341,6 +342,12 @@ func TestEnvironment(t *testing.T) {
 	}
 	if runsvEnv := testutil.ReadFile("/proc/" + itoa(pids["svc"]) + "/environ"); !strings.Contains(runsvEnv, "\x00GOMAXPROCS=1\x00") {
 		t.Errorf("runsv was not started with GOMAXPROCS=1")
+	}
+	// Nothing runsvdir (or runsv) blocks or ignores reaches the service:
+	// its masks are those of a shell the test starts itself.
+	ref, _, _ := testutil.Run(t, root, "/bin/sh", "-c", "grep -E '^Sig(Blk|Ign)' /proc/$$/status")
+	if masks := testutil.ReadFile(filepath.Join(svc, "masks")); masks != ref {
+		t.Errorf("service signal masks:\n%s\nwant, as a direct child's:\n%s", masks, ref)
 	}
 	stopByPID(t, pids)
 }
