@@ -28,7 +28,8 @@ func (s *sv) readStatus() int {
 		s.warn("unable to open supervise/status", err)
 		return -1
 	}
-	var buf [status.Size + 1]byte
+	// Like runit, read 20 bytes: a longer file still parses.
+	var buf [status.Size]byte
 	n, err := readFull(fd, buf[:])
 	unix.Close(fd)
 	switch {
@@ -39,7 +40,7 @@ func (s *sv) readStatus() int {
 		s.warn("unable to read supervise/status: bad format", nil)
 		return -1
 	}
-	copy(s.status[:], buf[:status.Size])
+	s.status = buf
 	return 1
 }
 
