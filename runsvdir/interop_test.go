@@ -67,7 +67,7 @@ func TestSameAsDebian(t *testing.T) {
 	pids := same("added", "link", "plain")
 	var first []string
 	for i, r := range runs {
-		line, _, _ := strings.Cut(r.p.Stderr.String(), "\n")
+		line, _, _ := strings.Cut(stderrOf(r.p), "\n")
 		first = append(first, line)
 		if !strings.Contains(line, "unable to stat dangling") {
 			t.Errorf("%s: first warning %q", impls[i].name, line)

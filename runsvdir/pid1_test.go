@@ -97,7 +97,7 @@ func TestStopAsPID1(t *testing.T) {
 					t.Errorf("%s: log %q: the last line before the stop must be logged", name, log)
 				}
 			}
-			if s := u.Stderr.String(); s != "" {
+			if s := stderrOf(u); s != "" {
 				t.Errorf("stderr: %q", s)
 			}
 		})
@@ -123,7 +123,7 @@ func TestStopTimeoutAsPID1(t *testing.T) {
 	}
 	waitGone(t, stubborn, "the service that ignores TERM")
 	want := "runsvdir service: warning: timed out after 1s waiting for services to stop; killing every process\n"
-	if s := u.Stderr.String(); s != want {
+	if s := stderrOf(u); s != want {
 		t.Errorf("stderr = %q, want %q", s, want)
 	}
 }

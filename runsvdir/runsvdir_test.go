@@ -67,11 +67,11 @@ func TestStartsServices(t *testing.T) {
 		t.Error(".hidden was started")
 	}
 	want := "runsvdir service: warning: unable to stat dangling: file does not exist\n"
-	testutil.Eventually(t, "the warning about dangling", func() bool { return p.Stderr.String() == want })
+	testutil.Eventually(t, "the warning about dangling", func() bool { return stderrOf(p) == want })
 	// A new service proves a rescan happened; the warning stays single.
 	service(t, filepath.Join(dir, "later"), runStarted)
 	waitStarted(t, filepath.Join(dir, "later"), 1)
-	if s := p.Stderr.String(); s != want {
+	if s := stderrOf(p); s != want {
 		t.Errorf("stderr = %q, want %q", s, want)
 	}
 	stopByPID(t, waitRunsvs(t, p.Pid(), "link", "plain", "later"))
@@ -316,7 +316,7 @@ func TestLogTooShort(t *testing.T) {
 	waitStarted(t, svc, 1)
 	want := "runsvdir service: warning: log must have at least seven characters.\n" +
 		"runsvdir service: warning: log service disabled.\n"
-	if s := p.Stderr.String(); s != want {
+	if s := stderrOf(p); s != want {
 		t.Errorf("stderr = %q, want %q", s, want)
 	}
 	stopByPID(t, pids)
