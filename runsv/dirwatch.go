@@ -1,15 +1,15 @@
 package runsv
 
 import (
-	"bytes"
-	"os"
 	"path/filepath"
 	"time"
 
-	"unsafe"
-
 	"golang.org/x/sys/unix"
 )
+
+// dirCheckEvery is how often runsv looks whether its service directory
+// or supervise/ was removed.
+const dirCheckEvery = 3 * time.Second
 
 // dirGrace is how long runsv waits for a deleted service directory to be
 // created again (rm -rf and a fresh copy, as configuration tools do)
@@ -23,8 +23,8 @@ const dirGrace = 2 * time.Second
 // at the same path, or stops the service and exits.
 type dirWatch struct {
 	abs       string // the service directory's absolute path at start
-	events    chan struct{}
-	inotify   *os.File  // nil without inotify: then only a failed start checks
+	ticker    *time.Ticker
+	events    <-chan time.Time
 	goneSince time.Time // when the directory was found deleted, or zero
 	suspect   bool      // ./run was missing: look at the directory
 	repairAt  time.Time // when to recreate a missing supervise, or zero
@@ -34,74 +34,15 @@ type dirWatch struct {
 // missing before runsv recreates it; the rest of an rm -rf comes sooner.
 const supervisePause = 200 * time.Millisecond
 
-// watchDir watches, with inotify, the entries that matter: the service
-// directory's name in its parent, and supervise in the service directory
-// (and in log/). A deleted directory that is still runsv's working
-// directory sends no IN_DELETE_SELF until runsv leaves it, so the parent
-// is what tells. Only events for these names wake the loop.
+// watchDir arms the periodic look at the service directory. It is a
+// timer, not inotify: one runsv runs per service, and inotify instances
+// are limited per user (128 by default), so a thousand runsv holding one
+// each would starve runsvdir and sv of theirs. Two stat(2) calls every
+// dirCheckEvery cost nothing measurable.
 func (r *runsv) watchDir(abs string) {
 	r.dirs.abs = abs
-	r.dirs.events = make(chan struct{}, 1)
-	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
-	if err != nil {
-		return
-	}
-	r.dirs.inotify = os.NewFile(uintptr(fd), "inotify")
-	r.addWatches()
-	names := map[string]bool{filepath.Base(abs): true, "supervise": true, "log": true}
-	go func(f *os.File, events chan<- struct{}) {
-		var buf [4096]byte
-		for {
-			n, err := f.Read(buf[:])
-			if err != nil {
-				return
-			}
-			if !anyNamed(buf[:n], names) {
-				continue
-			}
-			select {
-			case events <- struct{}{}:
-			default: // one pending notice is enough: checkDir looks at everything
-			}
-		}
-	}(r.dirs.inotify, r.dirs.events)
-}
-
-// dirEvents are the inotify events that add or remove a directory entry.
-const dirEvents = unix.IN_DELETE | unix.IN_MOVED_FROM | unix.IN_CREATE | unix.IN_MOVED_TO
-
-// addWatches (re)adds the watches after a change of directory.
-func (r *runsv) addWatches() {
-	if r.dirs.inotify == nil {
-		return
-	}
-	fd := int(r.dirs.inotify.Fd())
-	unix.InotifyAddWatch(fd, filepath.Dir(r.dirs.abs), dirEvents)
-	unix.InotifyAddWatch(fd, ".", dirEvents)
-	if r.log != nil {
-		unix.InotifyAddWatch(fd, "log", dirEvents)
-	}
-}
-
-// anyNamed reports whether a buffer of inotify events names one of names.
-func anyNamed(b []byte, names map[string]bool) bool {
-	for off := 0; off+unix.SizeofInotifyEvent <= len(b); {
-		ev := (*unix.InotifyEvent)(unsafe.Pointer(&b[off]))
-		start := off + unix.SizeofInotifyEvent
-		end := start + int(ev.Len)
-		if end > len(b) {
-			return true // cannot parse: let checkDir look
-		}
-		name := b[start:end]
-		if i := bytes.IndexByte(name, 0); i >= 0 {
-			name = name[:i]
-		}
-		if names[string(name)] || ev.Mask&unix.IN_Q_OVERFLOW != 0 {
-			return true
-		}
-		off = end
-	}
-	return false
+	r.dirs.ticker = time.NewTicker(dirCheckEvery)
+	r.dirs.events = r.dirs.ticker.C
 }
 
 // checkDir looks whether the service directory or a supervise directory
@@ -175,7 +116,6 @@ func (r *runsv) reopenSupervise() error {
 	for _, s := range r.services() {
 		go r.readControl(s.isLog, s.supervise.control)
 	}
-	r.addWatches()
 	return nil
 }
 

@@ -58,7 +58,7 @@ func (r *runsv) start(s *service) {
 		// so we take the same path as if one had exited that way.
 		r.printFatal("unable to start "+s.name+argv[0], err)
 		if errors.Is(err, unix.ENOENT) {
-			r.dirs.suspect = true // deleted directory, and no inotify to say so?
+			r.dirs.suspect = true // a deleted directory? look before the next tick
 		}
 		r.exited(s, unix.WaitStatus(exitCantStart<<8))
 		return
