@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 )
 
@@ -26,14 +27,9 @@ var recorded = map[os.Signal]string{
 // set. (Its own signal mask says nothing: the Go runtime blocks signals in
 // some threads. Run scripts read /proc/$$/status before exec for that.)
 func sigRecorder(args []string) int {
-	if len(args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: sigrecorder FILE")
-		return 100
-	}
-	out, err := os.OpenFile(args[1], os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "sigrecorder:", err)
-		return 111
+	out, code := openOutput(args)
+	if out == nil {
+		return code
 	}
 	c := make(chan os.Signal, 16)
 	for s := range recorded {
@@ -55,14 +51,9 @@ func sigRecorder(args []string) int {
 // pipe than it has written; on TERM it finishes the line it is reading and
 // exits, as svlogd does. What it leaves in the pipe, the next one gets.
 func lineLogger(args []string) int {
-	if len(args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: linelogger FILE")
-		return 100
-	}
-	out, err := os.OpenFile(args[1], os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "linelogger:", err)
-		return 111
+	out, code := openOutput(args)
+	if out == nil {
+		return code
 	}
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
@@ -88,4 +79,20 @@ func lineLogger(args []string) int {
 		default:
 		}
 	}
+}
+
+// openOutput opens the file a helper appends to, args[1], or reports why
+// not and returns the exit code.
+func openOutput(args []string) (*os.File, int) {
+	name := filepath.Base(args[0])
+	if len(args) != 2 {
+		fmt.Fprintf(os.Stderr, "usage: %s FILE\n", name)
+		return nil, 100
+	}
+	out, err := os.OpenFile(args[1], os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return nil, 111
+	}
+	return out, 0
 }
