@@ -66,3 +66,24 @@ func TestStateString(t *testing.T) {
 		}
 	}
 }
+
+func TestExtraRecordsRoundTrip(t *testing.T) {
+	ready := Ready{Stamp: tai64n.Label{Sec: tai64n.Offset + 1700000000, Nano: 500}, PID: 4242}
+	var b [ReadySize]byte
+	ready.Encode(b[:])
+	if got, err := DecodeReady(b[:]); err != nil || got != ready {
+		t.Errorf("ready: got %v, %v", got, err)
+	}
+	if !ready.Matches(Record{State: Run, PID: 4242}) || ready.Matches(Record{State: Down, PID: 4242}) || ready.Matches(Record{State: Run, PID: 1}) {
+		t.Error("Matches: wrong")
+	}
+	backoff := Backoff{Until: ready.Stamp, Failures: 3}
+	var c [BackoffSize]byte
+	backoff.Encode(c[:])
+	if got, err := DecodeBackoff(c[:]); err != nil || got != backoff {
+		t.Errorf("backoff: got %v, %v", got, err)
+	}
+	if _, err := DecodeReady(b[:5]); err == nil {
+		t.Error("short ready record accepted")
+	}
+}
