@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/gorunit/gorunit/internal/tai64n"
 )
 
 // TestDebianRecords decodes records captured from Debian's runsv and
