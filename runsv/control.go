@@ -30,6 +30,7 @@ func (r *runsv) ctrl(s *service, c byte) {
 		}
 	case 'u':
 		s.want = wantUp
+		r.skipBackoff(s)
 		r.writeStatus(s)
 	case 'o':
 		s.want = wantDown
@@ -81,6 +82,10 @@ func (r *runsv) stop(s *service) {
 		r.kill(s, unix.SIGTERM)
 		s.term = true
 		r.writeStatus(s)
+		if s.opts.killTree {
+			s.tree.termed = append(s.tree.termed, s.pid)
+			r.endTree(s) // the rest of the tree, KILL after the grace
+		}
 	}
 	switch s.want {
 	case wantDown:

@@ -20,6 +20,7 @@ const throttle = time.Second
 // exited child, act on the control byte, and exit once told to and down.
 func (r *runsv) loop() int {
 	r.ctl = make(chan control)
+	r.readyc = make(chan readyEvent)
 	for _, s := range r.services() {
 		go r.readControl(s.isLog, s.supervise.control)
 	}
@@ -27,10 +28,9 @@ func (r *runsv) loop() int {
 	timer.Stop()
 	var dirWait time.Duration // when to look at a deleted directory again
 	for {
-		wait := r.startDue()
-		if dirWait > 0 && (wait == 0 || dirWait < wait) {
-			wait = dirWait
-		}
+		wait := r.tend()
+		wait = earliest(wait, r.startDue())
+		wait = earliest(wait, dirWait)
 		if wait > 0 {
 			timer.Reset(wait)
 		}
@@ -43,6 +43,8 @@ func (r *runsv) loop() int {
 			}
 		case c = <-r.ctl:
 			got = true
+		case ev := <-r.readyc:
+			r.markReady(ev)
 		case <-r.dirs.events:
 			lookAtDir = true
 		case <-timer.C:
@@ -64,7 +66,7 @@ func (r *runsv) loop() int {
 			r.sigterm = false
 			r.ctrl(r.main, 'x')
 		}
-		if r.main.want == wantExit && r.main.state == status.Down {
+		if r.main.want == wantExit && r.main.state == status.Down && !r.main.tree.active() {
 			if r.log == nil || r.log.pid == 0 {
 				return exitOK
 			}
@@ -104,10 +106,13 @@ func (r *runsv) startDue() time.Duration {
 	for started := true; started; {
 		started = false
 		for _, s := range r.services() {
-			if s.pid != 0 || !(s.want == wantUp || s.state == status.Finish || s.once) {
+			if s.pid != 0 || s.adopting || !(s.want == wantUp || s.state == status.Finish || s.once) {
 				continue
 			}
 			if s.state != status.Finish {
+				if s.tree.active() {
+					continue // tend wakes the loop when the old tree is gone
+				}
 				if wait := time.Until(s.notBefore); wait > 0 {
 					if next == 0 || wait < next {
 						next = wait
@@ -133,14 +138,51 @@ func (r *runsv) reaped(pid int, ws unix.WaitStatus) {
 	}
 }
 
-// exited records that a service's process ended: ./run goes on to
-// ./finish when there is one, anything else goes down, and a ./run that
-// lasted under a second is held back before its restart.
+// tend moves on what runs beside the state machine's events: the look
+// for a daemon ./run left behind, and the ending of process trees. It
+// returns when it wants to look again, or 0.
+func (r *runsv) tend() time.Duration {
+	var next time.Duration
+	for _, s := range r.services() {
+		next = earliest(next, r.tendAdoption(s))
+		next = earliest(next, r.tendTree(s))
+	}
+	return next
+}
+
+// earliest returns the sooner of two waits, where 0 means none.
+func earliest(a, b time.Duration) time.Duration {
+	if a == 0 || (b != 0 && b < a) {
+		return b
+	}
+	return a
+}
+
+// exited records that a service's process ended. A daemon service may
+// have left its daemon behind, which runsv then looks for; otherwise the
+// service ended.
 func (r *runsv) exited(s *service, ws unix.WaitStatus) {
+	asked := s.term
 	s.pid = 0
 	s.pidChanged = true
+	if r.startAdopting(s, ws, asked) {
+		return
+	}
+	r.ended(s, ws, asked)
+}
+
+// ended takes a service's process exit as final: ./run goes on to
+// ./finish when there is one, anything else goes down and is held back
+// before its restart (holdBack). asked says whether we stopped it.
+func (r *runsv) ended(s *service, ws unix.WaitStatus, asked bool) {
 	s.wstat = ws
 	s.term = false
+	if s.state == status.Run {
+		s.asked = asked
+		s.following = false
+		r.unready(s)
+		r.endTree(s)
+	}
 	if !s.isLog && s.state != status.Finish && readable("finish") {
 		s.state = status.Finish
 		r.writeStatus(s)
@@ -150,9 +192,7 @@ func (r *runsv) exited(s *service, ws unix.WaitStatus) {
 	began := s.start
 	s.start = tai64n.Now()
 	r.writeStatus(s)
-	if s.start.Before(began.Add(throttle)) {
-		s.notBefore = time.Now().Add(throttle)
-	}
+	r.holdBack(s, began, s.asked)
 }
 
 // readable reports whether path opens for reading: runit's test for

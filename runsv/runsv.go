@@ -49,10 +49,12 @@ type runsv struct {
 	main, log *service
 	logPipe   [2]*os.File // kept open by runsv so that no line is lost across restarts
 
-	sigc    chan os.Signal
-	ctl     chan control
-	sigterm bool
-	dirs    dirWatch
+	sigc      chan os.Signal
+	ctl       chan control
+	readyc    chan readyEvent // from the notification pipes' readers
+	sigterm   bool
+	subreaper bool // orphans of our services come to us (daemon.go)
+	dirs      dirWatch
 }
 
 // control is one byte read from a supervise/control FIFO.

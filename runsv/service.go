@@ -40,6 +40,22 @@ type service struct {
 	// runit sleeps a second there; we arm a timer and keep serving control.
 	notBefore time.Time
 
+	// What the service opted into (package optin), read at each start
+	// of ./run, and the state each opt-in keeps (ready.go, backoff.go,
+	// daemon.go, tree.go).
+	opts      options
+	notify    *os.File // read end of the current ./run's notification pipe
+	ready     bool     // the current ./run (or its daemon) said it is ready
+	failures  int      // quick exits in a row, for the backoff
+	following bool     // pid is a daemon ./run left behind, not ./run
+	asked     bool     // the last ./run ended because we stopped it
+	adopting  bool     // ./run exited; looking for the daemon it left
+	readopt   bool     // the followed daemon died: look once for a successor
+	adoptEnd  time.Time
+	adoptWS   unix.WaitStatus
+	tree      tree
+	extra     extraFiles
+
 	pidChanged bool
 	supervise  supervise // open files under supervise/
 	paths      statusPaths
@@ -50,6 +66,7 @@ type service struct {
 // statusPaths are computed once so that a status write allocates nothing.
 type statusPaths struct {
 	status, statusNew, stat, statNew, pid, pidNew string
+	ready, readyNew, backoff, backoffNew          string
 }
 
 func newService(isLog bool) *service {
@@ -62,6 +79,8 @@ func newService(isLog bool) *service {
 		status: p + "status", statusNew: p + "status.new",
 		stat: p + "stat", statNew: p + "stat.new",
 		pid: p + "pid", pidNew: p + "pid.new",
+		ready: p + status.ReadyFile, readyNew: p + status.ReadyFile + ".new",
+		backoff: p + status.BackoffFile, backoffNew: p + status.BackoffFile + ".new",
 	}
 	return s
 }

@@ -31,21 +31,39 @@ func (r *runsv) start(s *service) {
 	} else {
 		argv = []string{"./run"}
 		r.custom(s, 'u') // runsv(8): control/u runs before every start of ./run
+		s.opts = r.readOptions(s)
+		r.unready(s)
+		r.clearBackoff(s)
+		if s.opts.daemon != nil {
+			r.becomeSubreaper()
+		}
 	}
-	files := r.stdio
+	stdio := r.stdio
 	dir := ""
 	if r.log != nil {
 		if s.isLog {
-			files[0] = r.logPipe[0]
+			stdio[0] = r.logPipe[0]
 			dir = "log"
 		} else {
-			files[1] = r.logPipe[1]
+			stdio[1] = r.logPipe[1]
+		}
+	}
+	files := stdio[:]
+	var notify *os.File
+	if s.state != status.Finish {
+		if notify = r.notificationPipe(s); notify != nil {
+			files = make([]*os.File, s.opts.notifyFD+1)
+			copy(files, stdio[:])
+			files[s.opts.notifyFD] = notify
 		}
 	}
 	p, err := os.StartProcess(argv[0], argv, &os.ProcAttr{
-		Dir: dir, Env: r.env, Files: files[:],
+		Dir: dir, Env: r.env, Files: files,
 		Sys: &syscall.SysProcAttr{Setsid: true},
 	})
+	if notify != nil {
+		notify.Close() // the child holds the write end now
+	}
 	if s.state != status.Finish {
 		s.start = tai64n.Now()
 		s.state = status.Run
@@ -66,6 +84,9 @@ func (r *runsv) start(s *service) {
 	s.pid = p.Pid
 	p.Release()
 	s.pidChanged = true
+	if s.state == status.Run && s.opts.killTree {
+		s.tree.sessions = append(s.tree.sessions[:0], s.pid) // setsid: session = group = pid
+	}
 	r.writeStatus(s)
 }
 
