@@ -2,6 +2,7 @@ package runit
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -13,65 +14,93 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Delays of the shutdown, each with its reason.
+// Delays of container mode, each with its reason.
 const (
-	// killGrace is how long processes left at the timeout get between
-	// TERM and KILL.
-	killGrace = 500 * time.Millisecond
-	// scanEvery is how often, while stopping, /proc is read for processes
-	// that were orphaned to us since (a service's background child), so
-	// that they get their TERM too.
-	scanEvery = 50 * time.Millisecond
+	// idleStopping bounds the loop's sleep while stopping when no
+	// deadline is nearer: every exit wakes it with SIGCHLD anyway; this
+	// only covers a lost wake-up.
+	idleStopping = time.Second
 	// runsvdirRestart holds back a restart of a runsvdir that died.
 	runsvdirRestart = time.Second
 )
 
+// phase is where container mode is: starting, up, or one step of the
+// shutdown. The phases follow each other in this order.
+type phase int
+
+const (
+	phaseStartup  phase = iota // my_init.d and rc.local run, one by one
+	phaseUp                    // services and the main command run
+	phaseMain                  // stopping: the main command (or a start-up script) ends
+	phasePre                   // my_init.pre_shutdown.d runs
+	phaseServices              // runsvdir and every runsv end
+	phasePost                  // my_init.post_shutdown.d runs
+	phaseLeft                  // every process left gets TERM, then KILL
+)
+
 // container is runit in container mode: one loop goroutine owns it.
 type container struct {
+	name    string // runit or my_init: the prefix of every line
 	stdio   [3]*os.File
 	stderr  *os.File
 	svdir   string
-	timeout time.Duration
+	timeout time.Duration // the graceful part of the shutdown
 	rw      rewrites
 	argv    []string // the main command, or none
 
-	mainPid  int // 0 once it exited (or when there is none)
-	mainCode int
+	// Settings from options and variables (docs/runit.8).
+	envDir      string        // container environment; "" for none
+	initDir     string        // start-up scripts; "" for none
+	rcLocal     string        // run after them when executable; "" for none
+	preDir      string        // scripts before the services stop
+	postDir     string        // scripts after the services stopped
+	killGrace   time.Duration // TERM to KILL for what is left at the end
+	skipStartup bool
+	skipRunit   bool
+	killAll     bool // end leftover processes at the end
+	hold        bool // on a main command's failure, hold instead of stopping
+	verbose     bool
+	envWarned   bool // the one warning about the environment was given
+
+	phase    phase
+	started  bool      // the start-up scripts all succeeded
+	mainPid  int       // 0 once it exited (or when there is none)
+	mainCode int       // the exit code
+	held     bool      // the main command failed; holding until released
 	runsvdir int       // runsvdir's pid, 0 when not running
 	restart  time.Time // when to start runsvdir again after it died
+	runsvs   map[int]bool
+
+	queue        []string // scripts of the current phase still to run
+	script       int      // the running script's pid, 0 when none
+	scriptName   string
+	killedScript bool
 
 	stopping   bool
-	deadline   time.Time    // of the graceful part of the shutdown
-	killedMain bool         // the main command's group got KILL at the deadline
-	askedDir   bool         // runsvdir was told to go
-	termed     map[int]bool // processes already sent TERM while stopping
-	finalTERM  time.Time    // when everything left got TERM, after the deadline
-	orphans    int          // reaped processes that were not ours to start
+	deadline   time.Time // of the graceful part of the shutdown
+	killedMain bool      // the main command's group got KILL at the deadline
+	finalTERM  time.Time // services left at the deadline got TERM then
+	killedAll  bool
+	leftTERM   time.Time // every process left got TERM then (phaseLeft)
+	orphans    int       // reaped processes that were not ours to start
 }
 
 // run is container mode's loop: start, then wait for signals and exits
 // until everything is gone.
 func (c *container) run() int {
-	becomeReaper(c.stderr)
+	becomeReaper(c.stderr, c.name)
 	sigc := make(chan os.Signal, 32)
 	for _, s := range caught() {
 		signal.Notify(sigc, s)
 	}
 	defer signal.Stop(sigc)
-	c.termed = map[int]bool{}
 
-	if st, err := os.Stat(c.svdir); err != nil || !st.IsDir() {
-		c.warn("no service directory %s: running without services", c.svdir)
-	} else {
-		c.startRunsvdir()
+	c.setupEnvironment()
+	c.queue = c.startupScripts()
+	c.phase = phaseStartup
+	if c.step(false) {
+		return c.mainCode
 	}
-	if len(c.argv) > 0 {
-		if code := c.startMain(); code != 0 {
-			c.mainCode = code
-			c.stop(false)
-		}
-	}
-
 	timer := time.NewTimer(time.Hour)
 	for {
 		if wait := c.nextWake(); wait > 0 {
@@ -88,33 +117,99 @@ func (c *container) run() int {
 			c.restart = time.Time{}
 			c.startRunsvdir()
 		}
-		if c.stopping && c.advance(none) {
+		if c.step(none) {
 			return c.mainCode
 		}
 	}
 }
 
-// nextWake is how long the loop may sleep without a signal.
+// nextWake is how long the loop may sleep without a signal: until the
+// nearest deadline of the shutdown, or of runsvdir's restart.
 func (c *container) nextWake() time.Duration {
-	if c.stopping {
-		return scanEvery
+	if !c.stopping {
+		if !c.restart.IsZero() {
+			return max(time.Until(c.restart), time.Millisecond)
+		}
+		return 0
 	}
-	if !c.restart.IsZero() {
-		return max(time.Until(c.restart), time.Millisecond)
+	wake := idleStopping
+	for _, at := range []time.Time{c.deadline, c.finalTERM.Add(c.killGrace), c.leftTERM.Add(c.killGrace)} {
+		if d := time.Until(at); d > 0 && d < wake {
+			wake = d
+		}
 	}
-	return 0
+	return max(wake, time.Millisecond)
+}
+
+// step moves through the phases as far as it can, and reports whether
+// container mode is finished.
+func (c *container) step(noChildren bool) bool {
+	for {
+		before := c.phase
+		switch c.phase {
+		case phaseStartup:
+			if c.runScripts() {
+				c.started = true
+				c.startUp()
+			}
+		case phaseUp:
+		case phaseMain:
+			c.stepMain()
+		case phasePre:
+			if c.runScripts() {
+				c.enterServices()
+			}
+		case phaseServices:
+			c.stepServices()
+		case phasePost:
+			if c.runScripts() {
+				c.phase = phaseLeft
+			}
+		case phaseLeft:
+			return c.stepLeft()
+		}
+		if c.phase == before {
+			return false
+		}
+	}
+}
+
+// startUp starts runsvdir and the main command, once the start-up
+// scripts succeeded.
+func (c *container) startUp() {
+	c.phase = phaseUp
+	if !c.skipRunit {
+		if st, err := os.Stat(c.svdir); err != nil || !st.IsDir() {
+			c.warn("no service directory %s: running without services", c.svdir)
+		} else {
+			c.startRunsvdir()
+		}
+	}
+	if len(c.argv) > 0 {
+		if code := c.startMain(); code != 0 {
+			c.mainCode = code
+			c.stop(false)
+		}
+	}
 }
 
 // startRunsvdir starts our own binary as runsvdir -P on the service
-// directory, each runsv in its own session.
+// directory, each runsv in its own session. runsvdir, and every runsv
+// and service below it, gets GORUNIT_KILL_TREE=on unless the variable is
+// set: a stopping service's leftover processes end with it.
 func (c *container) startRunsvdir() {
 	self, err := os.Executable()
 	if err != nil {
 		c.warn("unable to find my own binary to start runsvdir: %v", err)
 		return
 	}
+	env := os.Environ()
+	if _, set := os.LookupEnv(killTreeVar); !set {
+		env = append(env, killTreeVar+"=on")
+	}
+	c.info("starting runsvdir -P %s", c.svdir)
 	p, err := os.StartProcess(self, []string{"runsvdir", "-P", c.svdir}, &os.ProcAttr{
-		Files: c.stdio[:], Sys: &syscall.SysProcAttr{Setsid: true},
+		Env: env, Files: c.stdio[:], Sys: &syscall.SysProcAttr{Setsid: true},
 	})
 	if err != nil {
 		c.warn("unable to start runsvdir: %s", errtext.Of(err))
@@ -129,39 +224,132 @@ func (c *container) startRunsvdir() {
 // forwarded signals reach it and every process it starts. It returns a
 // non-zero exit code when the command cannot be started at all.
 func (c *container) startMain() int {
-	path, err := exec.LookPath(c.argv[0])
+	c.info("running %s", c.argv[0])
+	pid, err := c.spawn(c.argv)
 	if err == nil {
-		var p *os.Process
-		p, err = os.StartProcess(path, c.argv, &os.ProcAttr{
-			Files: c.stdio[:], Sys: &syscall.SysProcAttr{Setpgid: true},
-		})
-		if err == nil {
-			c.mainPid = p.Pid
-			p.Release()
-			return 0
-		}
+		c.mainPid = pid
+		return 0
 	}
 	c.warn("unable to start %s: %s", c.argv[0], errtext.Of(err))
+	return startFailure(err)
+}
+
+// spawn starts argv (looked up in PATH) in a process group of its own,
+// with our stdio and environment.
+func (c *container) spawn(argv []string) (int, error) {
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return 0, err
+	}
+	p, err := os.StartProcess(path, argv, &os.ProcAttr{
+		Files: c.stdio[:], Sys: &syscall.SysProcAttr{Setpgid: true},
+	})
+	if err != nil {
+		return 0, err
+	}
+	pid := p.Pid
+	p.Release()
+	return pid, nil
+}
+
+// startFailure is the exit code for a program that could not be started,
+// as a shell reports it.
+func startFailure(err error) int {
 	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.ENOEXEC) {
 		return exitNoExec
 	}
 	return exitNotFound
 }
 
-// signal handles one signal: forward it to the main command, and start
-// the shutdown where the table says so.
+// runScripts runs the current phase's scripts one after the other and
+// reports whether all are done.
+func (c *container) runScripts() bool {
+	if c.script != 0 {
+		if c.phase != phaseStartup && !c.killedScript && !time.Now().Before(c.deadline) {
+			c.killedScript = true
+			c.queue = nil
+			c.warn("%s did not exit within %v; killing it", c.scriptName, c.timeout)
+			unix.Kill(-c.script, unix.SIGKILL)
+		}
+		return false
+	}
+	for len(c.queue) > 0 {
+		name := c.queue[0]
+		c.queue = c.queue[1:]
+		c.info("running %s", name)
+		pid, err := c.spawn([]string{name})
+		if err == nil {
+			c.script, c.scriptName, c.killedScript = pid, name, false
+			return false
+		}
+		c.warn("unable to start %s: %s", name, errtext.Of(err))
+		if c.phase == phaseStartup {
+			c.scriptFailed(name, startFailure(err))
+			return false
+		}
+	}
+	return true
+}
+
+// scriptEnded takes a script's exit: a start-up script that failed ends
+// the start; one that succeeded may have left variables for the next
+// ones and the services in the environment directory (my_init imports
+// them after each script).
+func (c *container) scriptEnded(ws unix.WaitStatus) {
+	name, code := c.scriptName, reap.Code(ws)
+	c.script, c.scriptName = 0, ""
+	if c.phase == phaseStartup || c.phase == phaseMain && !c.started {
+		if code != 0 {
+			c.scriptFailed(name, code)
+			return
+		}
+		if c.envDir != "" {
+			importEnv(c.envDir, true)
+			c.exportEnvironment(false)
+		}
+		return
+	}
+	if code != 0 {
+		c.warn("%s failed (exit %d)", name, code)
+	}
+}
+
+// scriptFailed aborts the start: runit exits with the script's code.
+func (c *container) scriptFailed(name string, code int) {
+	c.warn("%s failed (exit %d): not starting", name, code)
+	c.mainCode = code
+	if !c.stopping {
+		c.stop(false)
+	}
+}
+
+// signal handles one signal: forward it to the main command (or the
+// running start-up script), end a hold, and start the shutdown where the
+// table says so.
 func (c *container) signal(sig unix.Signal) {
 	if sig == unix.SIGCHLD {
 		return // the loop reaps after every wake-up
 	}
+	if c.held && sig == releaseSignal {
+		c.info("released")
+		c.stop(false)
+		return
+	}
 	hasMain := len(c.argv) > 0
+	fg := c.mainPid
+	if c.phase == phaseStartup {
+		fg = c.script
+	}
 	forwarded := false
-	if hasMain && c.mainPid != 0 && !notForwarded[sig] {
+	if fg != 0 && !notForwarded[sig] {
 		if to, ok := c.rw.forward(sig); ok {
-			forwarded = unix.Kill(-c.mainPid, to) == nil
+			forwarded = unix.Kill(-fg, to) == nil
 		}
 	}
 	if startsShutdown[hasMain][sig] && !c.stopping {
+		if c.phase == phaseStartup {
+			c.mainCode = 128 + int(sig)
+		}
 		c.stop(forwarded)
 	}
 }
@@ -172,13 +360,21 @@ func (c *container) reaped(pid int, ws unix.WaitStatus) {
 	case c.mainPid:
 		c.mainPid = 0
 		c.mainCode = reap.Code(ws)
-		// Its workers and background children share its process group:
-		// end them too, so the container does not hang on them.
-		unix.Kill(-pid, unix.SIGTERM)
-		unix.Kill(-pid, unix.SIGCONT)
-		if !c.stopping {
+		if c.killAll {
+			// Its workers and background children share its process
+			// group: end them too, so the container does not hang on them.
+			unix.Kill(-pid, unix.SIGTERM)
+			unix.Kill(-pid, unix.SIGCONT)
+		}
+		switch {
+		case c.stopping:
+		case c.hold && c.mainCode != 0:
+			c.startHold(ws)
+		default:
 			c.stop(false)
 		}
+	case c.script:
+		c.scriptEnded(ws)
 	case c.runsvdir:
 		c.runsvdir = 0
 		if !c.stopping {
@@ -186,6 +382,10 @@ func (c *container) reaped(pid int, ws unix.WaitStatus) {
 			c.restart = time.Now().Add(runsvdirRestart)
 		}
 	default:
+		if c.runsvs[pid] {
+			delete(c.runsvs, pid)
+			return
+		}
 		c.orphans++
 	}
 }
@@ -194,60 +394,137 @@ func (c *container) reaped(pid int, ws unix.WaitStatus) {
 // A main command that was just sent the signal that started it gets no
 // second one (some programs take a second TERM or INT as "quit now").
 func (c *container) stop(mainSignalled bool) {
-	c.stopping = true
+	c.stopping, c.held = true, false
+	c.phase = phaseMain
 	c.deadline = time.Now().Add(c.timeout)
+	c.queue = nil
 	if c.mainPid != 0 && !mainSignalled {
 		unix.Kill(-c.mainPid, unix.SIGTERM)
 		unix.Kill(-c.mainPid, unix.SIGCONT)
 	}
+	if c.script != 0 && !mainSignalled {
+		unix.Kill(-c.script, unix.SIGTERM)
+		unix.Kill(-c.script, unix.SIGCONT)
+	}
 }
 
-// advance moves the shutdown on and reports whether it is finished. The
-// main command goes first (it may still need the services while it
-// stops); then runsvdir is told to go, and every runsv and orphan left
-// gets TERM (runsv stops its service, runs ./finish, and lets its log
-// service write the last lines); at the deadline everything left gets
-// TERM and, after killGrace, KILL.
-func (c *container) advance(noChildren bool) bool {
-	now := time.Now()
-	if c.mainPid != 0 {
-		if !now.Before(c.deadline) && !c.killedMain {
+// stepMain waits for the main command (or the start-up script that was
+// running) to end, and KILLs its group at the deadline. Then come the
+// pre-shutdown scripts, when the start had completed.
+func (c *container) stepMain() {
+	fg, what := c.mainPid, "main command"
+	if fg == 0 {
+		fg, what = c.script, c.scriptName
+	}
+	if fg != 0 {
+		if !time.Now().Before(c.deadline) && !c.killedMain {
 			c.killedMain = true
-			c.warn("main command did not exit within %v; killing it", c.timeout)
-			unix.Kill(-c.mainPid, unix.SIGKILL)
+			c.warn("%s did not exit within %v; killing it", what, c.timeout)
+			unix.Kill(-fg, unix.SIGKILL)
 		}
-		return false
+		return
 	}
-	if !c.askedDir {
-		c.askedDir = true
-		if c.runsvdir != 0 {
-			unix.Kill(c.runsvdir, unix.SIGTERM) // not PID 1: it leaves its runsv running
-		}
+	c.phase = phasePre
+	if c.started {
+		c.queue = scripts(c.preDir)
 	}
-	if noChildren {
-		return true
-	}
-	if c.runsvdir == 0 {
-		for _, pid := range children() {
-			if !c.termed[pid] {
-				c.termed[pid] = true
-				unix.Kill(pid, unix.SIGTERM)
-				unix.Kill(pid, unix.SIGCONT)
+}
+
+// enterServices tells runsvdir to stop the services: on HUP it sends TERM
+// to every runsv and exits (runsvdir(8)); each runsv stops its service
+// (TERM and CONT, then ./finish) and lets its log service read the last
+// lines. The runsv are remembered, to know when they are all gone: they
+// come to us once runsvdir has exited. When runsvdir is not running (it
+// died and waits for its restart), its runsv are our children already.
+func (c *container) enterServices() {
+	c.phase = phaseServices
+	c.runsvs = map[int]bool{}
+	if c.runsvdir != 0 {
+		for _, p := range processes() {
+			if p.ppid == c.runsvdir {
+				c.runsvs[p.pid] = true
 			}
 		}
+		unix.Kill(c.runsvdir, unix.SIGHUP)
+		return
+	}
+	if c.restart.IsZero() {
+		return // never started: no runsv
+	}
+	c.restart = time.Time{}
+	for _, pid := range children() {
+		c.runsvs[pid] = true
+		unix.Kill(pid, unix.SIGTERM)
+		unix.Kill(pid, unix.SIGCONT)
+	}
+}
+
+// stepServices waits for runsvdir and every runsv; at the deadline
+// everything left gets TERM and, after the kill grace, KILL: a service
+// that ignores TERM does not hold the container up. Then come the
+// post-shutdown scripts, with a deadline of their own.
+func (c *container) stepServices() {
+	now := time.Now()
+	if c.runsvdir == 0 && len(c.runsvs) == 0 {
+		c.phase = phasePost
+		c.deadline = now.Add(c.timeout)
+		if c.started {
+			c.queue = scripts(c.postDir)
+		}
+		return
 	}
 	if now.Before(c.deadline) {
-		return false
+		return
 	}
-	if c.finalTERM.IsZero() {
+	if !c.killAll {
+		c.warn("services did not stop within %v; leaving them", c.timeout)
+		c.runsvdir, c.runsvs = 0, nil
+		return
+	}
+	switch {
+	case c.finalTERM.IsZero():
 		c.finalTERM = now
 		c.warn("services did not stop within %v; terminating what is left", c.timeout)
 		signalAll(unix.SIGTERM)
 		signalAll(unix.SIGCONT)
-		return false
+	case !c.killedAll && now.Sub(c.finalTERM) >= c.killGrace:
+		c.killedAll = true
+		signalAll(unix.SIGKILL)
 	}
-	if now.Sub(c.finalTERM) >= killGrace {
+}
+
+// stepLeft ends every process left (my_init's kill-all on exit: TERM, and
+// KILL after the kill grace), and reports whether none is left. With
+// --no-kill-all-on-exit runit exits at once, leaving them be (as process
+// 1, the kernel then kills them).
+func (c *container) stepLeft() bool {
+	_, none := reap.Drain(c.reaped)
+	if none || !c.killAll {
+		return true
+	}
+	now := time.Now()
+	switch {
+	case c.leftTERM.IsZero():
+		c.leftTERM = now
+		signalAll(unix.SIGTERM)
+		signalAll(unix.SIGCONT)
+	case now.Sub(c.leftTERM) >= c.killGrace:
 		signalAll(unix.SIGKILL)
 	}
 	return false
+}
+
+// startHold keeps everything running after the main command failed
+// (--hold-on-failure, GORUNIT_HOLD=1), so that one can look at the
+// container: one line says so and how to end it. TERM, INT or QUIT
+// (docker stop), or releaseSignal (runit --release), then stop it as
+// usual, and runit exits with the main command's code.
+func (c *container) startHold(ws unix.WaitStatus) {
+	c.held = true
+	how := fmt.Sprintf("exited %d", c.mainCode)
+	if ws.Signaled() {
+		how = fmt.Sprintf("was killed by signal %d (SIG%s; code %d)", ws.Signal(), unix.SignalName(ws.Signal())[3:], c.mainCode)
+	}
+	fmt.Fprintf(c.stderr, "%s: main command %s; holding for debugging: docker stop, or `%s --release` in the container (USR1 to %s), ends it with code %d\n",
+		c.name, how, c.name, c.name, c.mainCode)
 }

@@ -25,6 +25,11 @@ var notForwarded = map[unix.Signal]bool{
 	unix.SIGTTIN: true, unix.SIGTTOU: true, unix.SIGKILL: true, unix.SIGSTOP: true,
 }
 
+// releaseSignal ends a hold (--hold-on-failure): the main command has
+// exited then, so there is nobody to forward it to. At any other time it
+// is forwarded as usual.
+const releaseSignal = unix.SIGUSR1
+
 // startsShutdown lists the signals that begin the shutdown: with a main
 // command (after forwarding) and without one.
 var startsShutdown = map[bool]map[unix.Signal]bool{

@@ -32,6 +32,10 @@ var all = map[string]Main{
 	"sv":    func(args []string) int { return sv.Main(args, os.Stdin, os.Stdout, os.Stderr) },
 	"runit": func(args []string) int { return runit.Main(args, os.Stdin, os.Stdout, os.Stderr) },
 
+	// my_init, phusion baseimage-docker's init: runit in container mode
+	// with my_init's conventions (runit.8); runit.Main tells it by argv[0].
+	"my_init": func(args []string) int { return runit.Main(args, os.Stdin, os.Stdout, os.Stderr) },
+
 	// runit-init as the kernel's init is runit in machine mode.
 	"runit-init": func(args []string) int { return runit.InitMain(args, os.Stdin, os.Stdout, os.Stderr) },
 
