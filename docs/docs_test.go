@@ -31,19 +31,20 @@ var pages = []page{
 		section: "CONTROL",
 		items:   strings.Fields("u d o p c h a i q 1 2 t k x"),
 		order: []string{"NAME", "SYNOPSIS", "DESCRIPTION", "CONTROL",
-			"CUSTOMIZE CONTROL", "SUPERVISE DIRECTORY", "SIGNALS", "ENVIRONMENT",
+			"CUSTOMIZE CONTROL", "OPT-IN FILES", "SUPERVISE DIRECTORY", "SIGNALS", "ENVIRONMENT",
 			"EXIT CODES", "DIFFERENCES FROM RUNIT", "SEE ALSO"},
 	},
 	{
 		file:    "sv.8",
 		pkg:     "../sv",
-		options: "vwV",
+		options: "vwVj",
 		section: "COMMANDS",
 		items: strings.Fields("status up down once pause cont hup alarm interrupt quit 1 2 term kill exit " +
 			"start stop reload restart shutdown check " +
 			"force-stop force-reload force-restart force-shutdown try-restart"),
 		order: []string{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "COMMANDS",
-			"LSB INIT SCRIPT MODE", "CHECK SCRIPTS", "OUTPUT", "ENVIRONMENT",
+			"LSB INIT SCRIPT MODE", "CHECK SCRIPTS", "READINESS AND BACKOFF", "OUTPUT",
+			"JSON OUTPUT", "ENVIRONMENT",
 			"EXIT CODES", "EXAMPLES", "DIFFERENCES FROM RUNIT", "SEE ALSO"},
 	},
 	{
