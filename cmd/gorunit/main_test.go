@@ -58,7 +58,8 @@ func TestMultiCall(t *testing.T) {
 }
 
 // TestDemo runs make demo's script for a few seconds: it must start the
-// demo tree, show its status, and stop everything cleanly.
+// demo tree under runit, show readiness and a followed daemon, pass the
+// main command's exit code on, and stop everything gracefully.
 func TestDemo(t *testing.T) {
 	built(t)
 	root, _ := filepath.Abs("../..")
@@ -66,9 +67,14 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"run: hello: (pid ", "; run: log: (pid ", "run: ticker: (pid ", "down: idle: ", "all stopped"} {
+	for _, want := range []string{"run: hello: (pid ", "; run: log: (pid ", "run: ticker: (pid ", "down: idle: ",
+		"run: forking: (pid ", ", ready ", "runit exited with code 3; all stopped"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
+	}
+	// Graceful: web's finish ran after TERM (signal 15), before runit exited.
+	if !strings.Contains(errOut, "web: finish: run ended with exit code -1, signal 15") {
+		t.Errorf("web was not stopped gracefully:\n%s", errOut)
 	}
 }
