@@ -337,6 +337,7 @@ func TestKillTree(t *testing.T) {
 			kids := pids(t, filepath.Join(svc, "kids"))
 			control(t, svc, "d")
 			testutil.WaitRecord(t, svc, "down", func(r status.Record) bool { return r.State == status.Down })
+			debianSees(t, svc, "down: "+svc+": ")
 			if tc.ended {
 				testutil.Eventually(t, "the children to be ended", func() bool { return !alive(kids[0]) && !alive(kids[1]) })
 				return
@@ -387,4 +388,26 @@ func TestExitWaitsForTheTree(t *testing.T) {
 			t.Errorf("child %d outlived runsv's exit", pid)
 		}
 	}
+}
+
+func TestDaemonChildrenEndedOnDown(t *testing.T) {
+	// The daemon starts a session of its own and a child in it; with
+	// kill-tree, sv down ends both.
+	dir := testutil.Tree(t, map[string]string{
+		"svc/run":       "#!/bin/sh\n( setsid sh -c 'sleep 1000 & echo $! > kid; exec sigrecorder signals' & )\nexit 0\n",
+		"svc/daemon":    "",
+		"svc/kill-tree": "1",
+	})
+	_, svc := startRunsv(t, dir, "svc")
+	var daemon int
+	testutil.Eventually(t, "the daemon and its child", func() bool {
+		daemon = readyPID(testutil.ReadFile(filepath.Join(svc, "signals")), 0)
+		return daemon != 0 && len(pids(t, filepath.Join(svc, "kid"))) == 1
+	})
+	kid := pids(t, filepath.Join(svc, "kid"))[0]
+	testutil.WaitRecord(t, svc, "following the daemon", func(r status.Record) bool { return r.PID == daemon })
+	control(t, svc, "d")
+	testutil.WaitRecord(t, svc, "down", func(r status.Record) bool { return r.State == status.Down })
+	testutil.Eventually(t, "the daemon and its child ended", func() bool { return !alive(daemon) && !alive(kid) })
+	debianSees(t, svc, "down: "+svc+": ")
 }
