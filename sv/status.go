@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 
 	"github.com/gorunit/gorunit/internal/status"
-	"github.com/gorunit/gorunit/internal/tai64n"
 	"golang.org/x/sys/unix"
 )
 
@@ -61,59 +60,68 @@ func (s *sv) statusPID() int { return int(binary.LittleEndian.Uint32(s.status[12
 // the name m: "run: m: (pid N) Ss, flags". It returns 1 when a process
 // runs, 2 when none does, 0 when it could not tell (sv.c svstatus_print).
 func (s *sv) printStatus(m string) int {
-	normallyUp := false
-	var st unix.Stat_t
-	if err := unix.Stat("down", &st); err != nil {
-		if err != unix.ENOENT {
-			s.warn2("unable to stat "+s.name+"/down", err)
-			return 0
-		}
-		normallyUp = true
+	v, err := s.describe()
+	if err != nil {
+		// runit names the service, not its log, even in log/.
+		s.warn2("unable to stat "+s.name+"/down", err)
+		return 0
 	}
-	pid := s.statusPID()
-	stamp := tai64n.Unpack(s.status[:12])
-	state := status.State(s.status[19])
-	switch state {
+	s.putView(m, &v)
+	if v.rec.PID != 0 {
+		return 1
+	}
+	return 2
+}
+
+// putView writes one status line, runit's part in runit's order, and
+// gorunit's readiness right after the seconds and backoff at the end.
+func (s *sv) putView(m string, v *view) {
+	pid := v.rec.PID
+	switch v.rec.State {
 	case status.Down, status.Run, status.Finish:
-		s.puts(state.String())
+		s.puts(v.rec.State.String())
 		s.puts(": ")
 	}
 	s.puts(m)
 	s.puts(": ")
-	if state != status.Down {
+	if v.rec.State != status.Down {
 		s.puts("(pid ")
 		s.putUint(int64(pid))
 		s.puts(") ")
 	}
-	now := taiSeconds(s.tnow)
-	var age int64
-	if now >= stamp.Sec {
-		age = int64(now - stamp.Sec)
-	}
-	s.putUint(age)
+	s.putUint(v.age)
 	s.puts("s")
-	if pid != 0 && !normallyUp {
+	switch {
+	case v.ready:
+		s.puts(", ready ")
+		s.putUint(v.readyAge)
+		s.puts("s")
+	case v.notify && v.rec.State == status.Run:
+		s.puts(", not ready")
+	}
+	if pid != 0 && !v.normallyUp {
 		s.puts(", normally down")
 	}
-	if pid == 0 && normallyUp {
+	if pid == 0 && v.normallyUp {
 		s.puts(", normally up")
 	}
-	if pid != 0 && s.status[16] != 0 {
+	if pid != 0 && v.rec.Paused {
 		s.puts(", paused")
 	}
-	if pid == 0 && s.status[17] == 'u' {
+	if pid == 0 && v.rec.Want == status.WantUp {
 		s.puts(", want up")
 	}
-	if pid != 0 && s.status[17] == 'd' {
+	if pid != 0 && v.rec.Want == status.WantDown {
 		s.puts(", want down")
 	}
-	if pid != 0 && s.status[18] != 0 {
+	if pid != 0 && v.rec.Term {
 		s.puts(", got TERM")
 	}
-	if pid != 0 {
-		return 1
+	if v.backoff > 0 {
+		s.puts(", backing off, restart in ")
+		s.putUint(v.backoff)
+		s.puts("s")
 	}
-	return 2
 }
 
 // printFullStatus is the status command: the service's line, then

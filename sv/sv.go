@@ -4,6 +4,7 @@
 // Synopsis:
 //
 //	sv [-v] [-w sec] command services...
+//	sv -j|--json status services...
 //	/etc/init.d/service [-w sec] command
 //
 // Commands: status up down once pause cont hup alarm interrupt quit 1 2
@@ -11,7 +12,12 @@
 // force-reload force-restart force-shutdown try-restart. A service is a
 // path (starting with "/" or ".", or ending in "/") or a name in $SVDIR
 // (default /etc/service). -w waits up to sec seconds (default 7, or
-// $SVWAIT) for the command to take effect, and implies -v.
+// $SVWAIT) for the command to take effect, and implies -v. -j prints
+// the status as one JSON object per service per line (json.go).
+//
+// For services that opt into gorunit's readiness or crash-loop backoff
+// (package optin), the status line says so and waiting for "up" waits
+// for readiness (view.go); the line of any other service is runit's.
 //
 // Output and exit codes are runit 2.1.2's; check and the LSB status code
 // follow runit 2.3.0's fixes. Waiting reacts to the status change itself
@@ -29,6 +35,7 @@ import (
 
 	"github.com/gorunit/gorunit/internal/errtext"
 	"github.com/gorunit/gorunit/internal/getopt"
+	"github.com/gorunit/gorunit/internal/status"
 	"github.com/gorunit/gorunit/internal/tai64n"
 	"github.com/gorunit/gorunit/internal/version"
 	"golang.org/x/sys/unix"
@@ -146,6 +153,7 @@ type sv struct {
 	curdir  int       // where to come back to after each service
 	status  [20]byte  // the last status record read (runit's svstatus)
 	watcher *watcher
+	warned  map[string]bool // warnings about gorunit's files already given
 }
 
 // exitError ends the run with a code after its message is printed.
@@ -182,7 +190,7 @@ func (s *sv) run(args []string) int {
 	if v, ok := os.LookupEnv("SVWAIT"); ok {
 		s.wait = scanSeconds(v)
 	}
-	opts, rest, err := getopt.Parse(args[1:], "w:vV")
+	opts, rest, err := getopt.Parse(longJSON(args[1:]), "w:vVj")
 	verbose := false
 	for _, o := range opts {
 		switch o.Letter {
@@ -191,6 +199,8 @@ func (s *sv) run(args []string) int {
 			verbose = true
 		case 'v':
 			verbose = true
+		case 'j':
+			s.json = true
 		case 'V':
 			fmt.Fprintf(s.e, "$Id: gorunit %s $\n", version.Version)
 			s.usage()
@@ -212,7 +222,7 @@ func (s *sv) run(args []string) int {
 		s.usage()
 	}
 	cmd, ok := lookup(word, s.lsb, verbose)
-	if !ok {
+	if !ok || (s.json && cmd.act != actStatus) {
 		s.usage()
 	}
 	s.cmd = cmd
@@ -229,6 +239,8 @@ func (s *sv) run(args []string) int {
 			if s.act() {
 				pending[i] = name
 			}
+		} else if s.json {
+			s.putJSON(appendJSONError(nil, name, s.lastErr))
 		}
 		s.leave()
 	}
@@ -294,6 +306,9 @@ func (s *sv) act() bool {
 	case actControl:
 		return s.control(s.cmd.acts) != -1
 	case actStatus:
+		if s.json {
+			return s.printJSONStatus() != -1
+		}
 		return s.printFullStatus() != -1
 	}
 	return true
@@ -305,7 +320,7 @@ func (s *sv) control(letters string) int {
 	if s.readStatus() <= 0 {
 		return -1
 	}
-	if s.status[17] == letters[0] && (letters[0] != 'd' || s.status[18] == 1) {
+	if s.status[17] == letters[0] && (letters[0] != 'd' || s.status[18] == 1) && !s.backingOff(letters[0]) {
 		return 0
 	}
 	fd, err := unix.Open("supervise/control", unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
@@ -320,6 +335,13 @@ func (s *sv) control(letters string) int {
 		return -1
 	}
 	return 1
+}
+
+// backingOff reports whether up is sent to a service that is already
+// wanted up because runsv holds back its restart: runsv then starts it at
+// once (gorunit's crash-loop backoff; runit would write nothing).
+func (s *sv) backingOff(letter byte) bool {
+	return letter == 'u' && status.State(s.status[19]) != status.Run && s.backoffLeft() > 0
 }
 
 // notRunning reports a failed open of a FIFO: ENXIO means no runsv reads
@@ -346,3 +368,24 @@ func scanSeconds(v string) time.Duration {
 
 // taiSeconds is the TAI64 second count runit compares status stamps with.
 func taiSeconds(t time.Time) uint64 { return tai64n.FromTime(t).Sec }
+
+// longJSON returns args with "--json" among the options spelled "-j", the
+// letter getopt knows. It walks the options as getopt does: "-w" or a
+// cluster ending in it ("-vw") takes the next word as its argument.
+func longJSON(args []string) []string {
+	out := append([]string(nil), args...)
+	for i := 0; i < len(out); i++ {
+		a := out[i]
+		if a == "--json" {
+			out[i] = "-j"
+			continue
+		}
+		if a == "--" || len(a) < 2 || a[0] != '-' {
+			break
+		}
+		if w := strings.IndexByte(a, 'w'); w == len(a)-1 {
+			i++
+		}
+	}
+	return out
+}

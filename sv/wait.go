@@ -107,7 +107,7 @@ func (s *sv) check(letters string) int {
 		case 'x':
 			return 0
 		case 'u':
-			if pid == 0 || state != status.Run || !s.checkScript() {
+			if pid == 0 || state != status.Run || !s.upCheck() {
 				return 0
 			}
 		case 'd':
@@ -118,7 +118,7 @@ func (s *sv) check(letters string) int {
 			if pid == 0 && s.status[17] == 'd' {
 				break
 			}
-			if !s.newerThanStart() || pid == 0 || s.status[18] != 0 || !s.checkScript() {
+			if !s.newerThanStart() || pid == 0 || s.status[18] != 0 || !s.upCheck() {
 				return 0
 			}
 		case 'o':
@@ -149,6 +149,18 @@ func (s *sv) newerThanStart() bool {
 	return !tai64n.Unpack(s.status[:12]).Before(tai64n.FromTime(s.tstart))
 }
 
+// upCheck reports whether a service that runs counts as up: a service
+// that declares a notification-fd once supervise/ready matches the status
+// (its readiness replaces ./check), any other once ./check passes.
+func (s *sv) upCheck() bool {
+	if !s.declaresReadiness() {
+		return s.checkScript()
+	}
+	rec, _ := status.Decode(s.status[:])
+	r, ok := s.readReady()
+	return ok && r.Matches(rec)
+}
+
 // checkScript runs ./check with stdout closed when there is one and
 // reports whether it exited 0 (sv(8)). As in runit, a check that cannot
 // be run counts as passed, after a warning.
@@ -176,7 +188,7 @@ func (s *sv) checkScript() bool {
 }
 
 // watcher wakes the wait loop when runsv renames a new supervise/status
-// into place or closes supervise/ok (it exited). Without inotify it only
+// or supervise/ready into place or closes supervise/ok (it exited). Without inotify it only
 // sleeps, and the loop polls as runit's does.
 type watcher struct {
 	fd  int
@@ -204,8 +216,8 @@ func (w *watcher) close() {
 }
 
 // wait returns after d, or earlier when a relevant event arrives. Our own
-// reads of status also raise IN_CLOSE_NOWRITE; only "status" renamed into
-// place and "ok" closed count.
+// reads of status also raise IN_CLOSE_NOWRITE; only "status" or "ready"
+// renamed into place and "ok" closed count.
 func (w *watcher) wait(d time.Duration) {
 	deadline := time.Now().Add(d)
 	if w.fd < 0 {
@@ -243,7 +255,7 @@ func (w *watcher) relevant() bool {
 			ev := (*unix.InotifyEvent)(unsafe.Pointer(&w.buf[off]))
 			nameStart := off + unix.SizeofInotifyEvent
 			name := cString(w.buf[nameStart : nameStart+int(ev.Len)])
-			if (ev.Mask&unix.IN_MOVED_TO != 0 && name == "status") ||
+			if (ev.Mask&unix.IN_MOVED_TO != 0 && (name == "status" || name == status.ReadyFile)) ||
 				(ev.Mask&unix.IN_CLOSE_NOWRITE != 0 && name == "ok") ||
 				ev.Mask&(unix.IN_IGNORED|unix.IN_Q_OVERFLOW) != 0 {
 				found = true
