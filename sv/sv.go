@@ -337,9 +337,10 @@ func (s *sv) control(letters string) int {
 	return 1
 }
 
-// backingOff reports whether up is sent to a service that is already
-// wanted up because runsv holds back its restart: runsv then starts it at
-// once (gorunit's crash-loop backoff; runit would write nothing).
+// backingOff reports whether letter is u for a service whose restart
+// runsv holds back (gorunit's crash-loop backoff): sv then sends u though
+// the service is wanted up, and runsv starts it at once. For any other
+// service wanted up, runit's sv writes nothing, and so do we.
 func (s *sv) backingOff(letter byte) bool {
 	return letter == 'u' && status.State(s.status[19]) != status.Run && s.backoffLeft() > 0
 }
