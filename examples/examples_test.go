@@ -242,6 +242,25 @@ func TestContainerExampleExitCode(t *testing.T) {
 			t.Errorf("exit %d, want 1; stderr:\n%s", code, c.p.Stderr)
 		}
 	})
+	t.Run("hold on failure, then release", func(t *testing.T) {
+		c := startContainer(t, img, []string{"GORUNIT_HOLD=1"}, "false")
+		testutil.Eventually(t, "runit to say it holds", func() bool {
+			return strings.Contains(c.p.Stderr.String(), "holding for debugging")
+		})
+		testutil.Eventually(t, "the services to run and web to be ready during the hold", func() bool {
+			_, code := c.exec(t, "sv", "check", "web", "worker")
+			return code == 0
+		})
+		// runit --release signals PID 1 of its PID namespace: here, from
+		// outside that namespace, it is given runit's pid.
+		if out, code := c.exec(t, "runit", "--release", strconv.Itoa(c.pid)); code != 0 {
+			t.Fatalf("runit --release: exit %d\n%s", code, out)
+		}
+		if code := c.p.Wait(t); code != 1 {
+			t.Errorf("exit %d, want 1 (false's code, after the hold); stderr:\n%s", code, c.p.Stderr)
+		}
+		wantLines(t, "container output", c.p.Stdout.String(), "worker: finish: run exited")
+	})
 	t.Run("exit 3 once web is ready", func(t *testing.T) {
 		os.RemoveAll(filepath.Join(img.root, "var/log/gorunit/web"))
 		c := startContainer(t, img, nil, "sh", "-c", "until sv check web >/dev/null 2>&1; do sleep 0.1; done; exit 3")
@@ -299,4 +318,32 @@ func TestMyInitExample(t *testing.T) {
 			t.Logf("stdout:\n%s\nstderr:\n%s", c.p.Stdout, c.p.Stderr)
 		}
 	})
+}
+
+// TestGuideMatchesExamples: the Dockerfile and pod spec that
+// docs/containers.md quotes are the examples' (the guide leaves comments
+// out), so that what the guide shows is what the tests run.
+func TestGuideMatchesExamples(t *testing.T) {
+	guide := testutil.ReadFile(filepath.Join("..", "docs", "containers.md"))
+	if guide == "" {
+		t.Fatal("docs/containers.md is missing")
+	}
+	for _, tt := range []struct{ fence, file string }{
+		{"```dockerfile\nARG BASE", "container/Dockerfile"},
+		{"```yaml\nspec:", "container/pod.yaml"},
+	} {
+		i := strings.Index(guide, tt.fence)
+		if i < 0 {
+			t.Errorf("docs/containers.md quotes no %s (a block starting %q)", tt.file, tt.fence)
+			continue
+		}
+		block := guide[i+strings.Index(tt.fence, "\n")+1:]
+		block = block[:strings.Index(block, "```")]
+		example := testutil.ReadFile(tt.file)
+		for _, line := range strings.Split(block, "\n") {
+			if strings.TrimSpace(line) != "" && !strings.Contains(example, line) {
+				t.Errorf("docs/containers.md quotes a line that %s does not have: %q", tt.file, line)
+			}
+		}
+	}
 }
