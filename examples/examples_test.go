@@ -39,10 +39,7 @@ type container struct {
 // is the image's own.
 func startContainer(t *testing.T, img *image, env []string, cmd ...string) *container {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for namespaces and chroot")
-	}
-	needBusybox(t)
+	needTools(t)
 	script := `ip link set lo up || exit 111; exec "$@"`
 	argv := []string{"--pid", "--fork", "--mount-proc", "--net", "--root=" + img.root, "/bin/sh", "-c", script, "sh"}
 	if img.user != "" {
@@ -160,7 +157,7 @@ func lastLine(text string) string {
 // command and then each service through its TERM handler and ./finish,
 // with the last lines logged; the container exits 0, /app/main's code.
 func TestContainerExample(t *testing.T) {
-	needBusybox(t)
+	needTools(t)
 	ctx := buildContext(t, "container")
 	img := buildImage(t, ctx, "container")
 	if img.user == "" {
@@ -233,7 +230,7 @@ func TestContainerExample(t *testing.T) {
 // container's, and the services still stop through ./finish when the main
 // command ends on its own.
 func TestContainerExampleExitCode(t *testing.T) {
-	needBusybox(t)
+	needTools(t)
 	ctx := buildContext(t, "container")
 	img := buildImage(t, ctx, "container")
 	t.Run("false", func(t *testing.T) {
@@ -282,7 +279,7 @@ func TestContainerExampleExitCode(t *testing.T) {
 // handler and ./finish, then the post-shutdown script; the main command's
 // code is the container's.
 func TestMyInitExample(t *testing.T) {
-	needBusybox(t)
+	needTools(t)
 	ctx := buildContext(t, "my_init")
 	t.Run("TERM", func(t *testing.T) {
 		img := buildImage(t, ctx, "my_init")

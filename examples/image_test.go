@@ -39,10 +39,14 @@ func (img *image) argv(cmd ...string) []string {
 	return append(append([]string{}, img.entrypoint...), cmd...)
 }
 
-// needBusybox skips a test on a machine without a static busybox, saying
-// how to get one.
-func needBusybox(t *testing.T) {
+// needTools skips a test that cannot build and start the examples here,
+// saying why: it needs root (namespaces, chroot, mknod) and a static
+// busybox.
+func needTools(t *testing.T) {
 	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skipf("needs root for namespaces and chroot; running as uid %d", os.Geteuid())
+	}
 	f, err := elf.Open(busybox)
 	if err != nil {
 		failOrSkip(t, "needs Debian's busybox-static (apt-get install busybox-static): %v", err)

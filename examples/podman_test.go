@@ -49,7 +49,7 @@ func newPodman(t *testing.T) *podman {
 			failOrSkip(t, "%s is not installed (apt-get install podman runc): %v", prog, err)
 		}
 	}
-	needBusybox(t)
+	needTools(t)
 	dir := t.TempDir()
 	tmp := filepath.Join(dir, "tmp")
 	os.Mkdir(tmp, 0o700)
