@@ -1,8 +1,8 @@
 package sv
 
 import (
+	"github.com/gorunit/gorunit/internal/jsontext"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/gorunit/gorunit/internal/errtext"
 	"github.com/gorunit/gorunit/internal/status"
@@ -92,9 +92,9 @@ func (s *sv) putJSON(b []byte) {
 func appendView(b []byte, name string, v *view) []byte {
 	run := v.rec.PID != 0
 	b = append(b, `{"service":`...)
-	b = appendJSONString(b, name)
+	b = jsontext.AppendString(b, name)
 	b = append(b, `,"state":`...)
-	b = appendJSONString(b, v.rec.State.String())
+	b = jsontext.AppendString(b, v.rec.State.String())
 	b = append(b, `,"pid":`...)
 	b = strconv.AppendInt(b, int64(v.rec.PID), 10)
 	b = append(b, `,"seconds":`...)
@@ -129,50 +129,8 @@ func appendView(b []byte, name string, v *view) []byte {
 // appendJSONError appends {"service":name,"error":msg}.
 func appendJSONError(b []byte, name, msg string) []byte {
 	b = append(b, `{"service":`...)
-	b = appendJSONString(b, name)
+	b = jsontext.AppendString(b, name)
 	b = append(b, `,"error":`...)
-	b = appendJSONString(b, msg)
+	b = jsontext.AppendString(b, msg)
 	return append(b, '}')
-}
-
-// appendJSONString appends s as a JSON string. Service names are file
-// names, any bytes but "/" and NUL: as encoding/json does, control
-// characters are escaped, and each byte that is not UTF-8 becomes U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c < 0x20:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			// Valid JSON, but not valid JavaScript before ES2019.
-			b = append(b, `\u202`...)
-			b = append(b, hex[r&0xf])
-		default:
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
 }

@@ -3,7 +3,6 @@ package sv
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"io"
 	"os"
 	"reflect"
@@ -14,29 +13,6 @@ import (
 	"github.com/gorunit/gorunit/internal/tai64n"
 )
 
-// TestAppendJSONString checks the hand-written encoder against
-// encoding/json: the same string must come back from either.
-func TestAppendJSONString(t *testing.T) {
-	tests := []string{
-		"", "web", "./web/", "/etc/sv/web", `quote"back\slash`, "tab\tnew\nline\rcr",
-		"\x00\x01\x1f\x7f", "café", "日本", "bad\xffutf8\xc3", "\u2028\u2029", "<&>", "emoji \U0001F600",
-	}
-	for _, s := range tests {
-		t.Run(s, func(t *testing.T) {
-			ours := appendJSONString(nil, s)
-			var got string
-			if err := json.Unmarshal(ours, &got); err != nil {
-				t.Fatalf("%q encodes to invalid JSON %s: %v", s, ours, err)
-			}
-			std, _ := json.Marshal(s)
-			var want string
-			json.Unmarshal(std, &want)
-			if got != want {
-				t.Errorf("%q: ours %s decodes to %q, encoding/json's %s to %q", s, ours, got, std, want)
-			}
-		})
-	}
-}
 
 // TestLongJSON: --json is -j wherever an option may stand, and nowhere else.
 func TestLongJSON(t *testing.T) {
