@@ -13,7 +13,6 @@ import (
 	"github.com/gorunit/gorunit/internal/tai64n"
 )
 
-
 // TestLongJSON: --json is -j wherever an option may stand, and nowhere else.
 func TestLongJSON(t *testing.T) {
 	tests := []struct {
