@@ -18,6 +18,7 @@ type page struct {
 	file    string   // the page, in this directory
 	pkg     string   // the program's package, whose getopt spec is read
 	options string   // every option letter the program accepts
+	long    string   // the variable listing the long options, if any
 	section string   // the section listing items
 	items   []string // words that must be .TP items (".B word") there
 	order   []string // the sections, in this order
@@ -61,8 +62,11 @@ var pages = []page{
 		file:    "runit.8",
 		pkg:     "../runit",
 		options: "dtrMV",
+		long:    "longOptions",
 		order: []string{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "SIGNALS",
-			"SHUTDOWN", "MACHINE MODE", "ENVIRONMENT", "EXIT CODES", "EXAMPLES", "DIFFERENCES FROM RUNIT", "SEE ALSO"},
+			"SHUTDOWN", "CONTAINER ENVIRONMENT", "MY_INIT", "HOLD ON FAILURE", "MACHINE MODE",
+			"ENVIRONMENT", "FILES", "EXIT CODES", "EXAMPLES", "DIFFERENCES FROM RUNIT",
+			"DIFFERENCES FROM MY_INIT", "SEE ALSO"},
 	},
 	{
 		// runit-init lives in package runit, whose getopt spec is runit's:
@@ -154,6 +158,66 @@ func TestOptions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLongOptions checks that every long option the program accepts (the
+// keys of its map literal p.long) is an item of OPTIONS, as \-\-name.
+func TestLongOptions(t *testing.T) {
+	for _, p := range pages {
+		if p.long == "" {
+			continue
+		}
+		t.Run(p.file, func(t *testing.T) {
+			names := mapKeys(t, p.pkg, p.long)
+			if len(names) == 0 {
+				t.Fatalf("%s: no keys in %s", p.pkg, p.long)
+			}
+			body := sections(read(t, p.file))["OPTIONS"]
+			for _, n := range names {
+				if !strings.Contains(body, `\-\-`+strings.ReplaceAll(n, "-", `\-`)) {
+					t.Errorf("%s: OPTIONS does not document --%s", p.file, n)
+				}
+			}
+		})
+	}
+}
+
+// mapKeys returns the string keys of the map literal assigned to the
+// package-level variable name in dir's non-test sources.
+func mapKeys(t *testing.T, dir, name string) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	var keys []string
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			vs, ok := n.(*ast.ValueSpec)
+			if !ok || len(vs.Names) != 1 || vs.Names[0].Name != name || len(vs.Values) != 1 {
+				return true
+			}
+			lit, ok := vs.Values[0].(*ast.CompositeLit)
+			if !ok {
+				return true
+			}
+			for _, e := range lit.Elts {
+				if kv, ok := e.(*ast.KeyValueExpr); ok {
+					if k, ok := kv.Key.(*ast.BasicLit); ok && k.Kind == token.STRING {
+						s, _ := strconv.Unquote(k.Value)
+						keys = append(keys, s)
+					}
+				}
+			}
+			return false
+		})
+	}
+	return keys
 }
 
 // TestItems checks that every command word (sv) or control byte (runsv)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"syscall"
 	"time"
 
@@ -87,13 +86,8 @@ type container struct {
 
 // run is container mode's loop: start, then wait for signals and exits
 // until everything is gone.
-func (c *container) run() int {
+func (c *container) run(sigc <-chan os.Signal) int {
 	becomeReaper(c.stderr, c.name)
-	sigc := make(chan os.Signal, 32)
-	for _, s := range caught() {
-		signal.Notify(sigc, s)
-	}
-	defer signal.Stop(sigc)
 
 	c.setupEnvironment()
 	c.queue = c.startupScripts()

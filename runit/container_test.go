@@ -19,15 +19,21 @@ import (
 // from outside.
 func inNamespace(t *testing.T, dir string, env []string, args ...string) (*testutil.Proc, int) {
 	t.Helper()
+	return inNamespaceAs(t, "runit", dir, env, args...)
+}
+
+// inNamespaceAs is inNamespace for runit called as prog (my_init).
+func inNamespaceAs(t *testing.T, prog, dir string, env []string, args ...string) (*testutil.Proc, int) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for a PID namespace")
 	}
-	argv := append([]string{"--pid", "--fork", "--mount-proc", testutil.Bin("runit")}, args...)
+	argv := append([]string{"--pid", "--fork", "--mount-proc", testutil.Bin(prog)}, args...)
 	p := testutil.StartEnv(t, dir, env, "/usr/bin/unshare", argv...)
 	var pid int
-	testutil.Eventually(t, "runit to start in its namespace", func() bool {
+	testutil.Eventually(t, prog+" to start in its namespace", func() bool {
 		pid = childOf(p.Pid())
-		return pid != 0 && strings.HasPrefix(testutil.ReadFile("/proc/"+strconv.Itoa(pid)+"/cmdline"), testutil.Bin("runit"))
+		return pid != 0 && strings.HasPrefix(testutil.ReadFile("/proc/"+strconv.Itoa(pid)+"/cmdline"), testutil.Bin(prog))
 	})
 	return p, pid
 }

@@ -243,8 +243,13 @@ func (m *machine) ended(pid int, ws unix.WaitStatus) {
 
 // signal handles one signal. CONT asks for the shutdown (when stopit is
 // u+x) and INT is ctrl-alt-del; both in stage 2 only, as runit(8) says.
+// PWR is a power-off request, from a container manager (lxc-stop, and
+// LXD or incus without --force, send it to a container's process 1) or
+// a UPS daemon: neither runit 2.1.2 nor 2.3.0 catches it (Debian's
+// patched runit does), so it would be dropped; here it powers off as
+// runit-init 0 does, without needing stopit.
 func (m *machine) signal(sig unix.Signal) {
-	if sig != unix.SIGCONT && sig != unix.SIGINT {
+	if sig != unix.SIGCONT && sig != unix.SIGINT && sig != unix.SIGPWR {
 		return // CHLD: the loop reaps after every wake-up; the rest: dropped
 	}
 	if m.stage != 2 {
@@ -253,11 +258,28 @@ func (m *machine) signal(sig unix.Signal) {
 		}
 		return
 	}
-	if sig == unix.SIGINT {
+	switch sig {
+	case unix.SIGINT:
 		m.ctrlAltDel()
+	case unix.SIGPWR:
+		m.powerRequest()
+	default:
+		m.requestStop()
+	}
+}
+
+// powerRequest takes PWR as runit-init 0 and CONT together: the reboot
+// file loses its execute bit (a power-off request is no reboot) and
+// stage 2 is stopped, whatever stopit's mode (which stays as it is).
+func (m *machine) powerRequest() {
+	if m.stopping {
 		return
 	}
-	m.requestStop()
+	m.info("power request...")
+	if err := os.Chmod(stagePath("reboot"), 0); err != nil && !os.IsNotExist(err) {
+		m.warn("unable to chmod %s: %s", stagePath("reboot"), errtext.Of(err))
+	}
+	m.stop()
 }
 
 // ctrlAltDel runs ctrlaltdel when it is u+x; when it has exited, we act
@@ -286,6 +308,12 @@ func (m *machine) requestStop() {
 		return
 	}
 	os.Chmod(stopit, 0) // runit: chmod(STOPIT, 0), errors ignored
+	m.stop()
+}
+
+// stop ends stage 2: TERM, and KILL after stage2Stop; its end leads to
+// stage 3.
+func (m *machine) stop() {
 	m.stopping = true
 	if m.pid == 0 { // stage 2 failed and waits to start again: not any more
 		m.restart = time.Time{}

@@ -426,6 +426,30 @@ func TestMachineCtrlAltDel(t *testing.T) {
 		"sending KILL signal to all processes...", "power off..."))
 }
 
+// TestMachinePowerRequest: PWR in stage 2 (lxc-stop, LXD, a UPS daemon)
+// powers off without stopit: stage 2 gets TERM, stage 3 runs, and a u+x
+// reboot file loses its execute bit; PWR in stage 1 only warns.
+func TestMachinePowerRequest(t *testing.T) {
+	t.Parallel()
+	m := bootMachine(t, with(map[string]string{
+		"1":      script(`kill -PWR 1; log 1`),
+		"2":      strings.Replace(ctrlAltDelStage2, "kill -INT 1", "kill -PWR 1", 1),
+		"reboot": "#!",
+	}))
+	if sig, code := m.wait(t); sig != syscall.SIGINT {
+		t.Errorf("process 1 ended by signal %d (exit %d), want SIGINT (power off)", sig, code)
+	}
+	if got := m.log(); got != "1\n2\nTERM\n3\n" {
+		t.Errorf("stages logged %q", got)
+	}
+	if got := modeOf(filepath.Join(m.dir, "reboot")); got != 0 {
+		t.Errorf("reboot: mode %#o, want 0", got)
+	}
+	checkConsole(t, m.lines(t), expect(m.stages, "enter 1", "warning: signals only work in stage 2.", "leave 1", "enter 2",
+		"power request...", "leave 2", "enter 3", "leave 3",
+		"sending KILL signal to all processes...", "power off..."))
+}
+
 // TestMachineRequestsIgnored: CONT without a u+x stopit, and INT without
 // a u+x ctrlaltdel, change nothing; in stages 1 and 3 runit only warns,
 // and leaves stopit as it is.

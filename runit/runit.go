@@ -26,6 +26,7 @@ package runit
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -79,6 +80,13 @@ func Main(args []string, stdin, stdout, stderr *os.File) int {
 	if len(args) > 0 && filepath.Base(args[0]) == "my_init" {
 		name = "my_init"
 	}
+	// Catch the signals first of all: a docker stop that comes before
+	// would get the Go runtime's default, an exit with code 2.
+	sigc := make(chan os.Signal, 32)
+	for _, s := range caught() {
+		signal.Notify(sigc, s)
+	}
+	defer signal.Stop(sigc)
 	c := newContainer(name, [3]*os.File{stdin, stdout, stderr})
 	if msg := c.fromEnvironment(); msg != "" {
 		return c.usage(msg)
@@ -142,10 +150,11 @@ func Main(args []string, stdin, stdout, stderr *os.File) int {
 		if len(long) > 0 {
 			return c.usage("-M takes no long option")
 		}
+		signal.Stop(sigc)
 		return runMachine(stdin, stdout, stderr)
 	}
 	c.argv = rest
-	return c.run()
+	return c.run(sigc)
 }
 
 // fromEnvironment reads the settings that come from variables, and
