@@ -15,9 +15,9 @@ import (
 const throttle = time.Second
 
 // loop is runsv's single event loop, the only code that changes service
-// state. Every turn runs the same steps, as runit's: start what is due,
-// wait for a signal, a control byte or the throttle timer, reap every
-// exited child, act on the control byte, and exit once told to and down.
+// state. Every turn runs the same steps, as runit's: exit once told to
+// and down, start what is due, wait for a signal, a control byte or the
+// throttle timer, reap every exited child, act on the control byte.
 func (r *runsv) loop() int {
 	r.ctl = make(chan control)
 	r.readyc = make(chan readyEvent)
@@ -28,7 +28,12 @@ func (r *runsv) loop() int {
 	timer.Stop()
 	var dirWait time.Duration // when to look at a deleted directory again
 	for {
+		// tend first: the end of a process tree may be what lets runsv
+		// exit, and nothing else would wake the loop for it.
 		wait := r.tend()
+		if r.finished() {
+			return exitOK
+		}
 		wait = earliest(wait, r.startDue())
 		wait = earliest(wait, dirWait)
 		if wait > 0 {
@@ -66,20 +71,27 @@ func (r *runsv) loop() int {
 			r.sigterm = false
 			r.ctrl(r.main, 'x')
 		}
-		if r.main.want == wantExit && r.main.state == status.Down && !r.main.tree.active() {
-			if r.log == nil || r.log.pid == 0 {
-				return exitOK
-			}
-			if r.log.want != wantExit {
-				// Close our ends of the log pipe: the logger reads
-				// everything the service wrote, sees EOF and exits.
-				r.log.want = wantExit
-				r.writeStatus(r.log)
-				r.logPipe[0].Close()
-				r.logPipe[1].Close()
-			}
-		}
 	}
+}
+
+// finished reports whether runsv may exit: told to, the service down and
+// its tree gone, and the log service gone. Once the service is down it
+// closes our ends of the log pipe: the logger reads everything the
+// service wrote, sees EOF and exits.
+func (r *runsv) finished() bool {
+	if r.main.want != wantExit || r.main.state != status.Down || r.main.tree.active() {
+		return false
+	}
+	if r.log == nil || r.log.pid == 0 {
+		return true
+	}
+	if r.log.want != wantExit {
+		r.log.want = wantExit
+		r.writeStatus(r.log)
+		r.logPipe[0].Close()
+		r.logPipe[1].Close()
+	}
+	return false
 }
 
 // readControl feeds bytes from one control FIFO into the loop, in order.

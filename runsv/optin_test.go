@@ -411,3 +411,25 @@ func TestDaemonChildrenEndedOnDown(t *testing.T) {
 	testutil.Eventually(t, "the daemon and its child ended", func() bool { return !alive(daemon) && !alive(kid) })
 	debianSees(t, svc, "down: "+svc+": ")
 }
+
+func TestExitAfterTheTreeIsKilled(t *testing.T) {
+	// The service exits on TERM at once; its child ignores TERM and is
+	// KILLed at the grace. Nothing but the end of that child is left to
+	// wake runsv, which must then exit (it once waited for another
+	// signal: runit's final TERM, seconds later).
+	dir := testutil.Tree(t, map[string]string{
+		"svc/run":       "#!/bin/sh\nsh -c 'trap \"\" TERM; exec sleep 1000' &\necho $! > kid\nexec sigrecorder signals\n",
+		"svc/kill-tree": "0.3",
+	})
+	p, svc := startRunsv(t, dir, "svc")
+	pid := testutil.WaitPID(t, svc, 0)
+	waitReady(t, svc, pid)
+	kid := pids(t, filepath.Join(svc, "kid"))[0]
+	control(t, svc, "x")
+	if code := p.Wait(t); code != 0 {
+		t.Errorf("runsv exited %d", code)
+	}
+	if alive(kid) {
+		t.Errorf("the TERM-ignoring child %d outlived runsv", kid)
+	}
+}
