@@ -150,7 +150,7 @@ func shutdownInits(h *harness) (inits []*shutdownInit, ours *shutdownInit, skipp
 	default:
 		ours = &shutdownInit{name: "ours: runit -d", bin: runit, services: shutdownServices,
 			path: "PATH=" + bin + ":" + strings.TrimPrefix(shutdownPath, "PATH="),
-			args: func(svdir, _ string) []string { return []string{"-d", svdir} }}
+			args: func(svdir, _ string) []string { return []string{"--no-container-env", "-d", svdir} }}
 		inits = append(inits, ours)
 	}
 	if ours == nil {
