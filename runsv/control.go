@@ -84,7 +84,7 @@ func (r *runsv) stop(s *service) {
 		r.writeStatus(s)
 		if s.opts.killTree {
 			s.tree.termed = append(s.tree.termed, s.pid)
-			r.endTree(s) // the rest of the tree, KILL after the grace
+			r.termTree(s) // the rest of the tree stops with it
 		}
 	}
 	switch s.want {

@@ -16,7 +16,8 @@ const treePoll = 50 * time.Millisecond
 // tree is what a kill-tree service owns beyond its pid: every process in
 // the session ./run was started in (and the session of a daemon it left),
 // which is where nohup'ed and &'ed children stay. When the service stops
-// or ./run exits, they get TERM and CONT, and KILL after the grace.
+// they get TERM and CONT with it; once its process is gone, what is left
+// gets them too, and KILL after the grace.
 type tree struct {
 	sessions []int     // session and process-group ids that are the service's
 	killAt   time.Time // when the KILL is due; zero while no ending runs
@@ -57,26 +58,36 @@ func (t *tree) add(pid int) {
 	}
 }
 
-// endTree starts ending the service's tree: TERM and CONT to every
-// member, KILL at the grace. A second call during an ending only TERMs
-// members that appeared since.
-func (r *runsv) endTree(s *service) {
-	if !s.opts.killTree {
-		return
-	}
+// termTree sends TERM and CONT to every member of the service's tree that
+// has not had them yet: at a stop, beside runit's TERM to the pid, so that
+// children started with & or nohup stop together with the service.
+func (r *runsv) termTree(s *service) []int {
 	members := s.tree.members()
-	if len(members) == 0 && !s.tree.active() {
-		return
-	}
-	if !s.tree.active() {
-		s.tree.killAt = time.Now().Add(s.opts.killGrace)
-	}
 	for _, pid := range members {
 		if !slices.Contains(s.tree.termed, pid) {
 			unix.Kill(pid, unix.SIGTERM)
 			unix.Kill(pid, unix.SIGCONT)
 			s.tree.termed = append(s.tree.termed, pid)
 		}
+	}
+	return members
+}
+
+// endTree is called once the service's process is gone: what is left of
+// its tree gets TERM (if it had none yet) and KILL after the grace. The
+// KILL clock starts only now, so a service that takes long to stop is
+// not cut short (runit's sv and runit's stop timeout deal with that);
+// processes its stop started meanwhile are not disturbed before it ends.
+func (r *runsv) endTree(s *service) {
+	if !s.opts.killTree {
+		return
+	}
+	if len(r.termTree(s)) == 0 {
+		s.tree.termed = s.tree.termed[:0]
+		return
+	}
+	if !s.tree.active() {
+		s.tree.killAt = time.Now().Add(s.opts.killGrace)
 	}
 }
 
@@ -99,6 +110,5 @@ func (r *runsv) tendTree(s *service) time.Duration {
 		}
 		return treePoll
 	}
-	r.endTree(s) // TERM latecomers
 	return min(wait, treePoll)
 }

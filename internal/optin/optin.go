@@ -12,7 +12,8 @@
 //	daemon           empty: when ./run exits 0, follow the one process it
 //	                 left behind; otherwise the path of the daemon's pid file
 //	kill-tree        empty or "on": end the service's whole process tree
-//	                 when it stops, TERM then KILL after 3 s; a number sets
+//	                 with it: TERM with the service, and KILL 3 s after the
+//	                 service's own process is gone; a number sets
 //	                 the grace in seconds (0: KILL at once); "off" opts out of the default
 //	                 that $GORUNIT_KILL_TREE sets (runit does in containers)
 package optin
