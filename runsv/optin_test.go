@@ -275,7 +275,7 @@ func TestDaemonFollowed(t *testing.T) {
 
 			// sv down: TERM to the daemon, and it stays down.
 			control(t, svc, "d")
-			testutil.WaitRecord(t, svc, "down", func(r status.Record) bool { return r.State == status.Down })
+			testutil.WaitRecord(t, svc, "down as asked", func(r status.Record) bool { return r.State == status.Down && r.Want == status.WantDown })
 			waitSignals(t, svc, next, "TERM")
 		})
 	}
@@ -336,7 +336,7 @@ func TestKillTree(t *testing.T) {
 			testutil.Eventually(t, "two children recorded", func() bool { return len(pids(t, filepath.Join(svc, "kids"))) == 2 })
 			kids := pids(t, filepath.Join(svc, "kids"))
 			control(t, svc, "d")
-			testutil.WaitRecord(t, svc, "down", func(r status.Record) bool { return r.State == status.Down })
+			testutil.WaitRecord(t, svc, "down as asked", func(r status.Record) bool { return r.State == status.Down && r.Want == status.WantDown })
 			debianSees(t, svc, "down: "+svc+": ")
 			if tc.ended {
 				testutil.Eventually(t, "the children to be ended", func() bool { return !alive(kids[0]) && !alive(kids[1]) })
@@ -368,7 +368,7 @@ func TestKillTreeKillsWhatIgnoresTermAndHoldsTheRestart(t *testing.T) {
 	if log := testutil.ReadFile(filepath.Join(svc, "log")); strings.Contains(log, "alive") {
 		t.Errorf("./run started again while the last one's child lived:\n%s", log)
 	}
-	testutil.WaitRecord(t, svc, "down", func(r status.Record) bool { return r.State == status.Down })
+	testutil.WaitRecord(t, svc, "down as asked", func(r status.Record) bool { return r.State == status.Down && r.Want == status.WantDown })
 	kid, _ := strconv.Atoi(strings.TrimSpace(testutil.ReadFile(filepath.Join(svc, "kid"))))
 	testutil.Eventually(t, "the TERM-ignoring child killed", func() bool { return !alive(kid) })
 }
@@ -407,7 +407,7 @@ func TestDaemonChildrenEndedOnDown(t *testing.T) {
 	kid := pids(t, filepath.Join(svc, "kid"))[0]
 	testutil.WaitRecord(t, svc, "following the daemon", func(r status.Record) bool { return r.PID == daemon })
 	control(t, svc, "d")
-	testutil.WaitRecord(t, svc, "down", func(r status.Record) bool { return r.State == status.Down })
+	testutil.WaitRecord(t, svc, "down as asked", func(r status.Record) bool { return r.State == status.Down && r.Want == status.WantDown })
 	testutil.Eventually(t, "the daemon and its child ended", func() bool { return !alive(daemon) && !alive(kid) })
 	debianSees(t, svc, "down: "+svc+": ")
 }
