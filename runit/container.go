@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorunit/gorunit/internal/errtext"
+	"github.com/gorunit/gorunit/internal/proc"
 	"github.com/gorunit/gorunit/internal/reap"
 	"golang.org/x/sys/unix"
 )
@@ -434,9 +435,9 @@ func (c *container) enterServices() {
 	c.phase = phaseServices
 	c.runsvs = map[int]bool{}
 	if c.runsvdir != 0 {
-		for _, p := range processes() {
-			if p.ppid == c.runsvdir {
-				c.runsvs[p.pid] = true
+		for _, p := range proc.List() {
+			if p.PPID == c.runsvdir {
+				c.runsvs[p.PID] = true
 			}
 		}
 		unix.Kill(c.runsvdir, unix.SIGHUP)

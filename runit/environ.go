@@ -8,7 +8,6 @@ package runit
 // chpst -e or by sourcing the .sh file.
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/gorunit/gorunit/internal/errtext"
+	"github.com/gorunit/gorunit/internal/jsontext"
 )
 
 // containerEnvVar moves the directory or, set to "off", turns it off.
@@ -102,11 +102,16 @@ func exportEnv(dir string, toDir bool) error {
 	if err := writePrivate(dir+".sh", []byte(sh.String()), mode, gid); err != nil {
 		return err
 	}
-	js, err := json.Marshal(vars)
-	if err != nil {
-		return err
+	js := []byte{'{'}
+	for i, n := range names {
+		if i > 0 {
+			js = append(js, ',')
+		}
+		js = jsontext.AppendString(js, n)
+		js = append(js, ':')
+		js = jsontext.AppendString(js, vars[n])
 	}
-	return writePrivate(dir+".json", append(js, '\n'), mode, gid)
+	return writePrivate(dir+".json", append(js, '}', '\n'), mode, gid)
 }
 
 // environMap is our environment as a map; the last of duplicates wins.

@@ -2,56 +2,18 @@ package runit
 
 import (
 	"os"
-	"strconv"
-	"strings"
 
+	"github.com/gorunit/gorunit/internal/proc"
 	"golang.org/x/sys/unix"
 )
-
-// process is one entry of /proc we care about.
-type process struct {
-	pid, ppid int
-}
-
-// processes lists every process with its parent, from /proc.
-func processes() []process {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var out []process
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...; comm may hold spaces and parentheses.
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) < 2 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		out = append(out, process{pid: pid, ppid: ppid})
-	}
-	return out
-}
 
 // children lists the pids whose parent is us.
 func children() []int {
 	self := os.Getpid()
 	var out []int
-	for _, p := range processes() {
-		if p.ppid == self {
-			out = append(out, p.pid)
+	for _, p := range proc.List() {
+		if p.PPID == self {
+			out = append(out, p.PID)
 		}
 	}
 	return out
@@ -61,8 +23,8 @@ func children() []int {
 // signal our own tree, not the whole namespace.
 func descendants() []int {
 	byParent := map[int][]int{}
-	for _, p := range processes() {
-		byParent[p.ppid] = append(byParent[p.ppid], p.pid)
+	for _, p := range proc.List() {
+		byParent[p.PPID] = append(byParent[p.PPID], p.PID)
 	}
 	var out []int
 	queue := []int{os.Getpid()}
