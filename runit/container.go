@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -22,6 +23,13 @@ const (
 	idleStopping = time.Second
 	// runsvdirRestart holds back a restart of a runsvdir that died.
 	runsvdirRestart = time.Second
+	// mainWait bounds how long the main command waits for a runsv on
+	// every service, so that `sv -w 30 start db` in it finds one (not
+	// "runsv not running") without a retry loop; a service whose runsv
+	// cannot start delays the main command no longer than this.
+	mainWait = 3 * time.Second
+	// mainPoll is how often it looks meanwhile.
+	mainPoll = 10 * time.Millisecond
 )
 
 // phase is where container mode is: starting, up, or one step of the
@@ -65,6 +73,7 @@ type container struct {
 	phase    phase
 	started  bool      // the start-up scripts all succeeded
 	mainPid  int       // 0 once it exited (or when there is none)
+	mainDue  time.Time // the main command starts then at the latest; zero once started
 	mainCode int       // the exit code
 	held     bool      // the main command failed; holding until released
 	runsvdir int       // runsvdir's pid, 0 when not running
@@ -122,10 +131,16 @@ func (c *container) run(sigc <-chan os.Signal) int {
 // nearest deadline of the shutdown, or of runsvdir's restart.
 func (c *container) nextWake() time.Duration {
 	if !c.stopping {
-		if !c.restart.IsZero() {
-			return max(time.Until(c.restart), time.Millisecond)
+		var wake time.Duration
+		if !c.mainDue.IsZero() {
+			wake = mainPoll
 		}
-		return 0
+		if !c.restart.IsZero() {
+			if r := max(time.Until(c.restart), time.Millisecond); wake == 0 || r < wake {
+				wake = r
+			}
+		}
+		return wake
 	}
 	wake := idleStopping
 	for _, at := range []time.Time{c.deadline, c.finalTERM.Add(c.killGrace), c.leftTERM.Add(c.killGrace)} {
@@ -148,6 +163,7 @@ func (c *container) step(noChildren bool) bool {
 				c.startUp()
 			}
 		case phaseUp:
+			c.stepUp()
 		case phaseMain:
 			c.stepMain()
 		case phasePre:
@@ -181,11 +197,50 @@ func (c *container) startUp() {
 		}
 	}
 	if len(c.argv) > 0 {
-		if code := c.startMain(); code != 0 {
-			c.mainCode = code
-			c.stop(false)
+		c.mainDue = time.Now()
+		if c.runsvdir != 0 {
+			c.mainDue = c.mainDue.Add(mainWait)
 		}
+		c.stepUp()
 	}
+}
+
+// stepUp starts the main command once every service has its runsv, or
+// at mainDue.
+func (c *container) stepUp() {
+	if c.mainDue.IsZero() || (time.Now().Before(c.mainDue) && !supervised(c.svdir)) {
+		return
+	}
+	c.mainDue = time.Time{}
+	if code := c.startMain(); code != 0 {
+		c.mainCode = code
+		c.stop(false)
+	}
+}
+
+// supervised reports whether every service in svdir (as runsvdir counts
+// them: entries not starting with a dot) has a runsv: one holds its
+// supervise/ok open for reading, which sv checks the same way.
+func supervised(svdir string) bool {
+	entries, err := os.ReadDir(svdir)
+	if err != nil {
+		return true // nothing we could wait for
+	}
+	for _, e := range entries {
+		if e.Name()[0] == '.' {
+			continue
+		}
+		ok := filepath.Join(svdir, e.Name(), "supervise", "ok")
+		fd, err := unix.Open(ok, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			if errors.Is(err, unix.ENOTDIR) {
+				continue // a file, not a service
+			}
+			return false
+		}
+		unix.Close(fd)
+	}
+	return true
 }
 
 // startRunsvdir starts our own binary as runsvdir -P on the service
@@ -342,7 +397,7 @@ func (c *container) signal(sig unix.Signal) {
 		}
 	}
 	if startsShutdown[hasMain][sig] && !c.stopping {
-		if c.phase == phaseStartup {
+		if c.phase == phaseStartup || !c.mainDue.IsZero() {
 			c.mainCode = 128 + int(sig)
 		}
 		c.stop(forwarded)
@@ -390,6 +445,7 @@ func (c *container) reaped(pid int, ws unix.WaitStatus) {
 // second one (some programs take a second TERM or INT as "quit now").
 func (c *container) stop(mainSignalled bool) {
 	c.stopping, c.held = true, false
+	c.mainDue = time.Time{} // a main command still waiting never starts
 	c.phase = phaseMain
 	c.deadline = time.Now().Add(c.timeout)
 	c.queue = nil

@@ -28,16 +28,17 @@ const (
 // other goroutines are os/signal's, fsnotify's (each feeding a channel)
 // and the readproctitle reader, which owns the title bytes alone.
 type runsvdir struct {
-	dir     string // as given on the command line
-	setsid  bool   // -P
-	pid1    bool
-	timeout time.Duration // -t: the graceful stop as PID 1
-	stdio   [3]*os.File   // what runsv inherits
-	stderr  *os.File      // where our messages go
-	env     []string
-	leanEnv []string    // env for our own runsv (runsv.LeanEnv)
-	self    os.FileInfo // the running binary, nil if unknown
-	logw    *os.File    // the readproctitle pipe's write end, or nil
+	dir      string // as given on the command line
+	setsid   bool   // -P
+	pid1     bool
+	timeout  time.Duration // -t: the graceful stop as PID 1
+	stdio    [3]*os.File   // what runsv inherits
+	stderr   *os.File      // where our messages go
+	env      []string
+	leanEnv  []string    // env for our own runsv (runsv.LeanEnv)
+	self     os.FileInfo // the running binary, nil if unknown
+	ownRunsv string      // our runsv link beside the running binary, or ""
+	logw     *os.File    // the readproctitle pipe's write end, or nil
 
 	entries    map[devIno]*entry // the services, by their directory
 	names      map[string]devIno // name → directory it led to when last looked at

@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -125,6 +126,9 @@ func Main(args []string, stdin, stdout, stderr *os.File) int {
 	r.leanEnv = runsv.LeanEnv(r.env)
 	if exe, err := os.Executable(); err == nil {
 		r.self, _ = os.Stat(exe)
+		if beside := filepath.Join(filepath.Dir(exe), "runsv"); r.isSelf(beside) {
+			r.ownRunsv = beside
+		}
 	}
 	r.entries = map[devIno]*entry{}
 	r.names = map[string]devIno{}

@@ -14,13 +14,19 @@ import (
 // runit restarts a dead runsv at its next check, a second later at most.
 const restartHold = time.Second
 
-// start starts "runsv NAME" for e, found through PATH and run in dir, as
-// runit does; with -P in a session of its own. Like every child, it is
+// start starts "runsv NAME" for e in dir, with -P in a session of its
+// own. The runsv is our own when a runsv link to our binary sits beside
+// it (so the opt-in files of runsv(8) work even where PATH finds another
+// runsv first, such as Debian's /usr/bin/runsv beside /usr/local/bin),
+// else the one PATH finds, as runit does. Like every child, it is
 // released at once: the loop's wait4(-1) reaps it.
 func (r *runsvdir) start(e *entry) {
 	e.due = time.Time{}
 	e.started = time.Now()
-	path, err := exec.LookPath("runsv")
+	path, err := r.ownRunsv, error(nil)
+	if path == "" {
+		path, err = exec.LookPath("runsv")
+	}
 	if errors.Is(err, exec.ErrNotFound) {
 		err = unix.ENOENT // runit's child fails its execvp with ENOENT
 	}

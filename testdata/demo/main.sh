@@ -3,10 +3,8 @@
 # them all, gracefully, when it exits; runit then exits with its code.
 set -u
 names="hello web ticker crashy forking idle"
-# runsvdir starts one runsv per service a moment after runit starts this
-# script: wait for web's, then for web to say it is ready.
-i=0
-until [ -p "$SVDIR/web/supervise/ok" ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+# runit starts this once every service has its runsv; wait for web to say
+# it is ready (web/notification-fd).
 sv -w 10 start web >/dev/null || echo "web did not become ready in 10 s"
 cat <<EOT
 
