@@ -182,6 +182,27 @@ func (c *container) setupEnvironment() {
 	}
 	importEnv(c.envDir, false)
 	c.exportEnvironment(true)
+	if !c.envWarned {
+		linkProfile(c.envDir)
+	}
+}
+
+// linkProfile makes login shells (ssh, docker exec ... bash -l, cron with
+// a login shell) read the container environment, as phusion's image does
+// (baseimage-docker#54: PATH and docker run -e missing over ssh):
+// profile.d/container_environment.sh beside the directory, when there is
+// a profile.d and no such entry yet, links to the .sh file. /etc/profile
+// sources profile.d/*.sh on Debian, Alpine and most others.
+func linkProfile(envDir string) {
+	profile := filepath.Join(filepath.Dir(envDir), "profile.d")
+	if st, err := os.Stat(profile); err != nil || !st.IsDir() {
+		return
+	}
+	link := filepath.Join(profile, filepath.Base(envDir)+".sh")
+	if _, err := os.Lstat(link); err == nil {
+		return // the image has its own
+	}
+	os.Symlink(envDir+".sh", link)
 }
 
 // exportEnvironment writes the environment out, and warns once, the

@@ -546,3 +546,31 @@ func TestNonRootReadOnlyTree(t *testing.T) {
 		t.Errorf("stderr %q, want one warning line from runit", p.Stderr)
 	}
 }
+
+// TestContainerEnvironmentLoginShell: a login shell (ssh, docker exec
+// ... sh -l) sees the container environment through the link runit makes
+// in profile.d. The test's etc/profile.d is bound over /etc/profile.d in
+// the namespace's private mounts, so /etc/profile reads it.
+func TestContainerEnvironmentLoginShell(t *testing.T) {
+	if _, err := os.Stat("/etc/profile.d"); err != nil {
+		t.Skip("no /etc/profile.d to bind over")
+	}
+	dir := t.TempDir()
+	etc := filepath.Join(dir, "etc")
+	os.MkdirAll(filepath.Join(etc, "profile.d"), 0o755)
+	os.MkdirAll(filepath.Join(etc, "container_environment"), 0o700)
+	os.WriteFile(filepath.Join(etc, "container_environment", "FROM_FILE"), []byte("image value\n"), 0o644)
+	main := "mount --bind " + filepath.Join(etc, "profile.d") + " /etc/profile.d && " +
+		"env -i HOME=/nonexistent /bin/sh -l -c 'printf \"%s|%s\" \"$FROM_FILE\" \"$DOCKER_E\"' > login.out"
+	p, _ := inNamespace(t, dir, etcEnv(dir, "DOCKER_E=from docker"), "--", "sh", "-c", main)
+	if code := p.Wait(t); code != 0 {
+		t.Fatalf("exit %d; stderr: %s", code, p.Stderr)
+	}
+	if got, want := testutil.ReadFile(filepath.Join(dir, "login.out")), "image value|from docker"; got != want {
+		t.Errorf("login shell sees %q, want %q", got, want)
+	}
+	link := filepath.Join(etc, "profile.d", "container_environment.sh")
+	if target, err := os.Readlink(link); err != nil || target != filepath.Join(etc, "container_environment.sh") {
+		t.Errorf("%s: %q, %v", link, target, err)
+	}
+}
