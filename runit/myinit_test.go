@@ -247,9 +247,13 @@ func TestShutdownScripts(t *testing.T) {
 				"etc/my_init.post_shutdown.d/10_post": "#!/bin/sh\necho post $(sv status " + svdir + "/db | cut -d: -f1) >> " + log + "\n",
 				"service/db/run":                      "#!/bin/sh\ntrap 'echo db stop >> " + log + "; exit 0' TERM\necho db up >> " + log + "\nwhile :; do sleep 0.05; done\n",
 			})
-			main := `trap 'echo main stop >> ` + log + `; exit 6' TERM; while :; do sleep 0.05; done`
+			mainUp := filepath.Join(dir, "main-up")
+			main := `trap 'echo main stop >> ` + log + `; exit 6' TERM; : > ` + mainUp + `; while :; do sleep 0.05; done`
 			p, pid := inNamespaceAs(t, prog, dir, etcEnv(dir), "--", "sh", "-c", main)
-			testutil.Eventually(t, "db up", func() bool { return strings.Contains(testutil.ReadFile(log), "db up\n") })
+			testutil.Eventually(t, "db and the main command up", func() bool {
+				_, err := os.Stat(mainUp)
+				return err == nil && strings.Contains(testutil.ReadFile(log), "db up\n")
+			})
 			syscall.Kill(pid, syscall.SIGTERM)
 			if code := p.Wait(t); code != 6 {
 				t.Fatalf("exit %d; stderr: %s", code, p.Stderr)
@@ -517,12 +521,12 @@ func TestNonRootReadOnlyTree(t *testing.T) {
 	}
 	testutil.OpenUp(t, state)
 	log := filepath.Join(state, "log")
-	main := `trap 'echo main stop >> ` + log + `; exit 5' TERM; while :; do sleep 0.05; done`
+	main := `trap 'echo main stop >> ` + log + `; exit 5' TERM; echo main up >> ` + log + `; while :; do sleep 0.05; done`
 	p := testutil.StartEnv(t, dir, etcEnv(dir), "/usr/bin/unshare", "--pid", "--fork", "--mount-proc",
 		testutil.Bin("chpst"), "-u", "nobody", testutil.Bin("runit"), "--", "sh", "-c", main)
-	testutil.Eventually(t, "both services up", func() bool {
+	testutil.Eventually(t, "both services and the main command up", func() bool {
 		l := testutil.ReadFile(log)
-		return strings.Contains(l, "web up\n") && strings.Contains(l, "db up\n")
+		return strings.Contains(l, "web up\n") && strings.Contains(l, "db up\n") && strings.Contains(l, "main up\n")
 	})
 	pid := childOf(p.Pid())
 	if st := testutil.ReadFile("/proc/" + strconv.Itoa(pid) + "/status"); !strings.Contains(st, "\nUid:\t"+strconv.Itoa(int(cred.Uid))+"\t") {

@@ -125,9 +125,11 @@ func TestRunsvDependency(t *testing.T) {
 		"db/notification-fd": "4",
 		"web/run":            "#!/bin/sh\nsv -w 30 start ../db >> sv.out || exit 1\necho started >> starts\nexec sleep 1000\n",
 	})
+	// db's runsv first: sv in web/run must find it (with none yet it
+	// says so and fails, and runsv tries web/run again a second later).
 	testutil.StartEnv(t, root, svEnv(root), "runsv", "db")
-	testutil.StartEnv(t, root, svEnv(root), "runsv", "web")
 	testutil.WaitStat(t, filepath.Join(root, "db"), "run")
+	testutil.StartEnv(t, root, svEnv(root), "runsv", "web")
 	testutil.WaitStat(t, filepath.Join(root, "web"), "run")
 	// web's ./run waits in sv; it has not started its server.
 	out, _, _ := runSV(t, root, "status", "db", "web")
