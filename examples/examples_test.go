@@ -51,7 +51,7 @@ func startContainer(t *testing.T, img *image, env []string, cmd ...string) *cont
 	c := &container{img: img, p: p}
 	entry := img.entrypoint[0]
 	testutil.Eventually(t, "the entry point to be PID 1 of the container", func() bool {
-		c.pid = childOf(p.Pid())
+		c.pid = testutil.ChildOf(p.Pid())
 		return c.pid != 0 && strings.HasPrefix(testutil.ReadFile("/proc/"+strconv.Itoa(c.pid)+"/cmdline"), entry+"\x00")
 	})
 	return c
@@ -84,20 +84,6 @@ func (c *container) exec(t *testing.T, argv ...string) (string, int) {
 // file returns a file of the container's root ("" when missing).
 func (c *container) file(path string) string {
 	return testutil.ReadFile(filepath.Join(c.img.root, path))
-}
-
-// childOf finds a child of pid (unshare --fork has exactly one).
-func childOf(pid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(pid) + "/children")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 {
-		return 0
-	}
-	n, _ := strconv.Atoi(f[0])
-	return n
 }
 
 // probes returns the exec commands of the probes in a pod spec, by kind

@@ -32,24 +32,10 @@ func inNamespaceAs(t *testing.T, prog, dir string, env []string, args ...string)
 	p := testutil.StartEnv(t, dir, env, "/usr/bin/unshare", argv...)
 	var pid int
 	testutil.Eventually(t, prog+" to start in its namespace", func() bool {
-		pid = childOf(p.Pid())
+		pid = testutil.ChildOf(p.Pid())
 		return pid != 0 && strings.HasPrefix(testutil.ReadFile("/proc/"+strconv.Itoa(pid)+"/cmdline"), testutil.Bin(prog))
 	})
 	return p, pid
-}
-
-// childOf finds a child of pid (unshare --fork has exactly one).
-func childOf(pid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(pid) + "/children")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 {
-		return 0
-	}
-	n, _ := strconv.Atoi(f[0])
-	return n
 }
 
 // needServices skips a test that needs runsvdir while it is not part of

@@ -528,7 +528,7 @@ func TestNonRootReadOnlyTree(t *testing.T) {
 		l := testutil.ReadFile(log)
 		return strings.Contains(l, "web up\n") && strings.Contains(l, "db up\n") && strings.Contains(l, "main up\n")
 	})
-	pid := childOf(p.Pid())
+	pid := testutil.ChildOf(p.Pid())
 	if st := testutil.ReadFile("/proc/" + strconv.Itoa(pid) + "/status"); !strings.Contains(st, "\nUid:\t"+strconv.Itoa(int(cred.Uid))+"\t") {
 		t.Fatalf("process 1 does not run as nobody:\n%s", st)
 	}

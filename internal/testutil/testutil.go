@@ -440,3 +440,18 @@ func InheritedIgnored(t testing.TB) uint64 {
 	}
 	return mask
 }
+
+// ChildOf returns the first child of pid, or 0: the process that
+// unshare --fork started (it has exactly one).
+func ChildOf(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(pid) + "/children")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[0])
+	return n
+}
