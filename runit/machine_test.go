@@ -432,7 +432,7 @@ func TestMachineCtrlAltDel(t *testing.T) {
 func TestMachinePowerRequest(t *testing.T) {
 	t.Parallel()
 	m := bootMachine(t, with(map[string]string{
-		"1":      script(`kill -PWR 1; log 1`),
+		"1":      script(`kill -PWR 1; sleep 0.3; log 1`), // a signal at the very end of a stage may be taken as the next one's
 		"2":      strings.Replace(ctrlAltDelStage2, "kill -INT 1", "kill -PWR 1", 1),
 		"reboot": "#!",
 	}))
