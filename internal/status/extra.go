@@ -23,7 +23,7 @@ const ReadyFile = "ready"
 // A reader trusts the record only while the status record shows the same
 // pid in state run: runsv removes it when ./run starts, but a runsv that
 // is not ours (Debian's) never touches it, so a stale one must not count.
-const ReadySize = 16
+const ReadySize = stampedSize
 
 // Ready is one decoded supervise/ready.
 type Ready struct {
@@ -32,18 +32,12 @@ type Ready struct {
 }
 
 // Encode writes the record into b, which must hold ReadySize bytes.
-func (r *Ready) Encode(b []byte) {
-	_ = b[ReadySize-1]
-	r.Stamp.Pack(b[0:12])
-	binary.LittleEndian.PutUint32(b[12:16], uint32(r.PID))
-}
+func (r *Ready) Encode(b []byte) { encodeStamped(b, r.Stamp, r.PID) }
 
 // DecodeReady parses supervise/ready.
 func DecodeReady(b []byte) (Ready, error) {
-	if len(b) != ReadySize {
-		return Ready{}, ErrFormat
-	}
-	return Ready{Stamp: tai64n.Unpack(b[0:12]), PID: int(binary.LittleEndian.Uint32(b[12:16]))}, nil
+	l, n, err := decodeStamped(b)
+	return Ready{Stamp: l, PID: n}, err
 }
 
 // Matches reports whether the ready record belongs to what rec says runs.
@@ -61,7 +55,7 @@ const BackoffFile = "backoff"
 //	12-15 the number of quick exits in a row so far, little-endian
 //
 // A reader ignores a label in the past (the file of a runsv that died).
-const BackoffSize = 16
+const BackoffSize = stampedSize
 
 // Backoff is one decoded supervise/backoff.
 type Backoff struct {
@@ -70,16 +64,27 @@ type Backoff struct {
 }
 
 // Encode writes the record into b, which must hold BackoffSize bytes.
-func (r *Backoff) Encode(b []byte) {
-	_ = b[BackoffSize-1]
-	r.Until.Pack(b[0:12])
-	binary.LittleEndian.PutUint32(b[12:16], uint32(r.Failures))
-}
+func (r *Backoff) Encode(b []byte) { encodeStamped(b, r.Until, r.Failures) }
 
 // DecodeBackoff parses supervise/backoff.
 func DecodeBackoff(b []byte) (Backoff, error) {
-	if len(b) != BackoffSize {
-		return Backoff{}, ErrFormat
+	l, n, err := decodeStamped(b)
+	return Backoff{Until: l, Failures: n}, err
+}
+
+// stampedSize is the length of both records: a TAI64N label, then a
+// number, 4 bytes little-endian as the status record's pid.
+const stampedSize = tai64n.Size + 4
+
+func encodeStamped(b []byte, l tai64n.Label, n int) {
+	_ = b[stampedSize-1]
+	l.Pack(b[0:tai64n.Size])
+	binary.LittleEndian.PutUint32(b[tai64n.Size:stampedSize], uint32(n))
+}
+
+func decodeStamped(b []byte) (tai64n.Label, int, error) {
+	if len(b) != stampedSize {
+		return tai64n.Label{}, 0, ErrFormat
 	}
-	return Backoff{Until: tai64n.Unpack(b[0:12]), Failures: int(binary.LittleEndian.Uint32(b[12:16]))}, nil
+	return tai64n.Unpack(b[0:tai64n.Size]), int(binary.LittleEndian.Uint32(b[tai64n.Size:stampedSize])), nil
 }
