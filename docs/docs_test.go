@@ -186,37 +186,26 @@ func TestLongOptions(t *testing.T) {
 // package-level variable name in dir's non-test sources.
 func mapKeys(t *testing.T, dir, name string) []string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 	var keys []string
-	fset := token.NewFileSet()
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
+	inspectSources(t, dir, func(n ast.Node) bool {
+		vs, ok := n.(*ast.ValueSpec)
+		if !ok || len(vs.Names) != 1 || vs.Names[0].Name != name || len(vs.Values) != 1 {
+			return true
 		}
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
+		lit, ok := vs.Values[0].(*ast.CompositeLit)
+		if !ok {
+			return true
 		}
-		ast.Inspect(file, func(n ast.Node) bool {
-			vs, ok := n.(*ast.ValueSpec)
-			if !ok || len(vs.Names) != 1 || vs.Names[0].Name != name || len(vs.Values) != 1 {
-				return true
-			}
-			lit, ok := vs.Values[0].(*ast.CompositeLit)
-			if !ok {
-				return true
-			}
-			for _, e := range lit.Elts {
-				if kv, ok := e.(*ast.KeyValueExpr); ok {
-					if k, ok := kv.Key.(*ast.BasicLit); ok && k.Kind == token.STRING {
-						s, _ := strconv.Unquote(k.Value)
-						keys = append(keys, s)
-					}
+		for _, e := range lit.Elts {
+			if kv, ok := e.(*ast.KeyValueExpr); ok {
+				if k, ok := kv.Key.(*ast.BasicLit); ok && k.Kind == token.STRING {
+					s, _ := strconv.Unquote(k.Value)
+					keys = append(keys, s)
 				}
 			}
-			return false
-		})
-	}
+		}
+		return false
+	})
 	return keys
 }
 
@@ -296,42 +285,28 @@ func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
 // the package's non-test sources ("w:vV" gives "wvV").
 func getoptLetters(t *testing.T, dir string) string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no Go files in %s: %v", dir, err)
-	}
 	var letters strings.Builder
-	fset := token.NewFileSet()
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(file, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) != 2 {
-				return true
-			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok || sel.Sel.Name != "Parse" {
-				return true
-			}
-			if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "getopt" {
-				return true
-			}
-			lit, ok := call.Args[1].(*ast.BasicLit)
-			if !ok || lit.Kind != token.STRING {
-				t.Errorf("%s: getopt spec is not a string literal; this test cannot read it", fset.Position(call.Pos()))
-				return true
-			}
-			spec, _ := strconv.Unquote(lit.Value)
-			letters.WriteString(strings.ReplaceAll(spec, ":", ""))
+	inspectSources(t, dir, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) != 2 {
 			return true
-		})
-	}
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != "Parse" {
+			return true
+		}
+		if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "getopt" {
+			return true
+		}
+		lit, ok := call.Args[1].(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING {
+			t.Errorf("%s: a getopt spec is not a string literal; this test cannot read it", dir)
+			return true
+		}
+		spec, _ := strconv.Unquote(lit.Value)
+		letters.WriteString(strings.ReplaceAll(spec, ":", ""))
+		return true
+	})
 	return letters.String()
 }
 
@@ -393,4 +368,24 @@ func tags(body string) map[string]bool {
 		}
 	}
 	return have
+}
+
+// inspectSources walks the syntax of every non-test Go file in dir.
+func inspectSources(t *testing.T, dir string, fn func(ast.Node) bool) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Go files in %s: %v", dir, err)
+	}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, fn)
+	}
 }
