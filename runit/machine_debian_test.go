@@ -78,34 +78,30 @@ func TestMachineLikeDebian(t *testing.T) {
 func TestMachineUnlikeDebian(t *testing.T) {
 	t.Parallel()
 	needDebianRunit(t)
-	t.Run("stage 1 crashes", func(t *testing.T) {
-		t.Parallel()
-		files := with(map[string]string{"1": script("log 1; kill -KILL $$")})
-		ours := bootMachine(t, files)
-		debian := bootMachine(t, files, debianRunit)
-		ours.wait(t)
-		debian.wait(t)
-		if got := ours.log(); got != "1\n3\n" {
-			t.Errorf("stages logged %q, want stage 2 skipped", got)
-		}
-		if got := debian.log(); got != "1\n2\n3\n" {
-			t.Errorf("under Debian's, stages logged %q, want stage 2 run (runit 2.1.2)", got)
-		}
-	})
-	t.Run("stage 2 crashes", func(t *testing.T) {
-		t.Parallel()
-		files := with(map[string]string{"2": stage2Again("kill -KILL $$")})
-		ours := bootMachine(t, files)
-		debian := bootMachine(t, files, debianRunit)
-		ours.wait(t)
-		debian.wait(t)
-		if got := ours.log(); got != "1\n2\n2\n3\n" {
-			t.Errorf("stages logged %q, want stage 2 twice", got)
-		}
-		if got := debian.log(); got != "1\n2\n3\n" {
-			t.Errorf("under Debian's, stages logged %q, want stage 2 once (runit 2.1.2)", got)
-		}
-	})
+	for _, tc := range []struct {
+		name, stage, script string
+		ours, debian        string // the stages logged
+	}{
+		// runit(8): a crashed stage 1 skips stage 2; 2.1.2 ran it anyway.
+		{"stage 1 crashes", "1", script("log 1; kill -KILL $$"), "1\n3\n", "1\n2\n3\n"},
+		// runit 2.3.0 starts a crashed stage 2 again; 2.1.2 went on to 3.
+		{"stage 2 crashes", "2", stage2Again("kill -KILL $$"), "1\n2\n2\n3\n", "1\n2\n3\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			files := with(map[string]string{tc.stage: tc.script})
+			ours := bootMachine(t, files)
+			debian := bootMachine(t, files, debianRunit)
+			ours.wait(t)
+			debian.wait(t)
+			if got := ours.log(); got != tc.ours {
+				t.Errorf("stages logged %q, want %q", got, tc.ours)
+			}
+			if got := debian.log(); got != tc.debian {
+				t.Errorf("under Debian's, stages logged %q, want %q (runit 2.1.2)", got, tc.debian)
+			}
+		})
+	}
 	t.Run("signal dispositions", func(t *testing.T) {
 		t.Parallel()
 		report := script(`log $(grep -E '^Sig(Ign|Blk)' /proc/$$/status)`)
