@@ -79,13 +79,11 @@ func (r *runsv) ctrl(s *service, c byte) {
 // control/d or control/x after, as runsv(8) lists the steps.
 func (r *runsv) stop(s *service) {
 	if s.pid != 0 && !r.custom(s, 't') {
-		r.kill(s, unix.SIGTERM)
+		if !s.opts.killTree || !r.termGroups(s) {
+			r.kill(s, unix.SIGTERM)
+		}
 		s.term = true
 		r.writeStatus(s)
-		if s.opts.killTree {
-			s.tree.termed = append(s.tree.termed, s.pid)
-			r.termTree(s) // the rest of the tree stops with it
-		}
 	}
 	switch s.want {
 	case wantDown:

@@ -22,27 +22,40 @@ type tree struct {
 	sessions []int     // session and process-group ids that are the service's
 	killAt   time.Time // when the KILL is due; zero while no ending runs
 	termed   []int     // pids that already got TERM in this ending
+	groups   bool      // the groups in sessions got TERM at the stop
 }
 
 // active reports whether an ending is under way.
 func (t *tree) active() bool { return !t.killAt.IsZero() }
 
 // members lists the live processes of the service's sessions and groups.
-func (t *tree) members() []int {
+func (t *tree) members() []proc.Process {
 	if len(t.sessions) == 0 {
 		return nil
 	}
 	self := os.Getpid()
-	var out []int
+	var out []proc.Process
 	for _, p := range proc.List() {
 		if p.PID == self || p.Zombie() {
 			continue
 		}
 		if slices.Contains(t.sessions, p.SID) || slices.Contains(t.sessions, p.PGID) {
-			out = append(out, p.PID)
+			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// hadTERM reports whether p already had its TERM in this ending.
+func (t *tree) hadTERM(p proc.Process) bool {
+	return slices.Contains(t.termed, p.PID) || (t.groups && slices.Contains(t.sessions, p.PGID))
+}
+
+// done forgets an ending that is over.
+func (t *tree) done() {
+	t.killAt = time.Time{}
+	t.termed = t.termed[:0]
+	t.groups = false
 }
 
 // add makes the session and group of pid part of the service's tree.
@@ -58,16 +71,39 @@ func (t *tree) add(pid int) {
 	}
 }
 
+// termGroups stops a kill-tree service: TERM and CONT to each of its
+// process groups at once (./run's, which holds its & and nohup children,
+// and a followed daemon's), instead of runit's TERM to the pid alone. It
+// reports false when the service has no group to signal (then the caller
+// sends runit's TERM). Members in other groups of the session get theirs
+// when the service's process is gone (endTree).
+func (r *runsv) termGroups(s *service) bool {
+	sent := false
+	for _, id := range s.tree.sessions {
+		if unix.Kill(-id, unix.SIGTERM) == nil {
+			unix.Kill(-id, unix.SIGCONT)
+			sent = true
+		}
+	}
+	if !sent {
+		return false
+	}
+	s.tree.groups = true
+	if pg, err := unix.Getpgid(s.pid); err == nil && !slices.Contains(s.tree.sessions, pg) {
+		r.kill(s, unix.SIGTERM) // the pid left its group: runit's TERM still reaches it
+	}
+	return true
+}
+
 // termTree sends TERM and CONT to every member of the service's tree that
-// has not had them yet: at a stop, beside runit's TERM to the pid, so that
-// children started with & or nohup stop together with the service.
-func (r *runsv) termTree(s *service) []int {
+// has not had them yet, and returns the members.
+func (r *runsv) termTree(s *service) []proc.Process {
 	members := s.tree.members()
-	for _, pid := range members {
-		if !slices.Contains(s.tree.termed, pid) {
-			unix.Kill(pid, unix.SIGTERM)
-			unix.Kill(pid, unix.SIGCONT)
-			s.tree.termed = append(s.tree.termed, pid)
+	for _, p := range members {
+		if !s.tree.hadTERM(p) {
+			unix.Kill(p.PID, unix.SIGTERM)
+			unix.Kill(p.PID, unix.SIGCONT)
+			s.tree.termed = append(s.tree.termed, p.PID)
 		}
 	}
 	return members
@@ -83,7 +119,7 @@ func (r *runsv) endTree(s *service) {
 		return
 	}
 	if len(r.termTree(s)) == 0 {
-		s.tree.termed = s.tree.termed[:0]
+		s.tree.done()
 		return
 	}
 	if !s.tree.active() {
@@ -99,14 +135,13 @@ func (r *runsv) tendTree(s *service) time.Duration {
 	}
 	members := s.tree.members()
 	if len(members) == 0 {
-		s.tree.killAt = time.Time{}
-		s.tree.termed = s.tree.termed[:0]
+		s.tree.done()
 		return 0
 	}
 	wait := time.Until(s.tree.killAt)
 	if wait <= 0 {
-		for _, pid := range members {
-			unix.Kill(pid, unix.SIGKILL)
+		for _, p := range members {
+			unix.Kill(p.PID, unix.SIGKILL)
 		}
 		return treePoll
 	}
