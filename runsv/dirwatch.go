@@ -9,7 +9,7 @@ import (
 
 // dirCheckEvery is how often runsv looks whether its service directory
 // or supervise/ was removed.
-const dirCheckEvery = 3 * time.Second
+var dirCheckEvery = 3 * time.Second
 
 // dirGrace is how long runsv waits for a deleted service directory to be
 // created again (rm -rf and a fresh copy, as configuration tools do)

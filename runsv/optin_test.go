@@ -416,12 +416,14 @@ func TestExitAfterTheTreeIsKilled(t *testing.T) {
 	// The service exits on TERM at once; its child ignores TERM and is
 	// KILLed at the grace. Nothing but the end of that child is left to
 	// wake runsv, which must then exit (it once waited for another
-	// signal: runit's final TERM, seconds later).
+	// wake-up: its 3 s look at the directory, which this test pushes
+	// past the test's own guard, or runit's final TERM).
 	dir := testutil.Tree(t, map[string]string{
 		"svc/run":       "#!/bin/sh\nsh -c 'trap \"\" TERM; exec sleep 1000' &\necho $! > kid\nexec sigrecorder signals\n",
 		"svc/kill-tree": "0.3",
 	})
-	p, svc := startRunsv(t, dir, "svc")
+	p := testutil.StartEnv(t, dir, []string{"GORUNIT_TEST_DIR_CHECK=1h"}, "runsv", "svc")
+	svc := filepath.Join(dir, "svc")
 	pid := testutil.WaitPID(t, svc, 0)
 	waitReady(t, svc, pid)
 	kid := pids(t, filepath.Join(svc, "kid"))[0]
