@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorunit/gorunit/internal/errtext"
+	"github.com/gorunit/gorunit/internal/fifo"
 	"github.com/gorunit/gorunit/internal/proc"
 	"github.com/gorunit/gorunit/internal/reap"
 	"golang.org/x/sys/unix"
@@ -230,15 +231,10 @@ func supervised(svdir string) bool {
 		if e.Name()[0] == '.' {
 			continue
 		}
-		ok := filepath.Join(svdir, e.Name(), "supervise", "ok")
-		fd, err := unix.Open(ok, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-		if err != nil {
-			if errors.Is(err, unix.ENOTDIR) {
-				continue // a file, not a service
-			}
+		err := fifo.Probe(filepath.Join(svdir, e.Name(), "supervise", "ok"))
+		if err != nil && !errors.Is(err, unix.ENOTDIR) { // ENOTDIR: a file, not a service
 			return false
 		}
-		unix.Close(fd)
 	}
 	return true
 }

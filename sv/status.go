@@ -3,6 +3,7 @@ package sv
 import (
 	"encoding/binary"
 
+	"github.com/gorunit/gorunit/internal/fifo"
 	"github.com/gorunit/gorunit/internal/status"
 	"golang.org/x/sys/unix"
 )
@@ -12,8 +13,7 @@ import (
 // It returns 1 on success, 0 when no runsv runs (reported), -1 on any
 // other error (reported as a warning).
 func (s *sv) readStatus() int {
-	fd, err := unix.Open("supervise/ok", unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
+	if err := fifo.Probe("supervise/ok"); err != nil {
 		if err == unix.ENXIO {
 			s.notRunning(err, "")
 			return 0
@@ -21,8 +21,7 @@ func (s *sv) readStatus() int {
 		s.warn("unable to open supervise/ok", err)
 		return -1
 	}
-	unix.Close(fd)
-	fd, err = unix.Open("supervise/status", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Open("supervise/status", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		s.warn("unable to open supervise/status", err)
 		return -1

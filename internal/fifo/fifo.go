@@ -58,6 +58,18 @@ func OpenWriter(path string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), path), nil
 }
 
+// Probe reports whether a process holds the FIFO open for reading: nil if
+// so, ENXIO when none does (no runsv), any other errno as open(2) gave it.
+// sv and runit ask supervise/ok this way whether a runsv is there.
+func Probe(path string) error {
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	unix.Close(fd)
+	return nil
+}
+
 // HoldReader opens a FIFO for reading and returns the descriptor, which the
 // caller keeps open for its whole life and never reads: runsv does this with
 // supervise/ok so that writers can test that it is alive.

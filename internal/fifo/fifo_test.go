@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestMake(t *testing.T) {
@@ -69,5 +71,27 @@ func TestReaderNeverEOF(t *testing.T) {
 	c.Close()
 	if err := <-got; err != nil {
 		t.Fatalf("second Read: %v", err)
+	}
+}
+
+func TestProbe(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ok")
+	if err := Probe(path); err != unix.ENOENT {
+		t.Errorf("missing FIFO: %v, want ENOENT", err)
+	}
+	if err := Make(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := Probe(path); err != unix.ENXIO {
+		t.Errorf("FIFO without a reader: %v, want ENXIO", err)
+	}
+	fd, err := HoldReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := Probe(path); err != nil {
+		t.Errorf("FIFO with a reader: %v, want nil", err)
 	}
 }
