@@ -3,7 +3,6 @@ package runsv
 import (
 	"time"
 
-	"github.com/gorunit/gorunit/internal/atomicfile"
 	"github.com/gorunit/gorunit/internal/status"
 	"github.com/gorunit/gorunit/internal/tai64n"
 	"golang.org/x/sys/unix"
@@ -46,11 +45,9 @@ func (r *runsv) writeBackoff(s *service) {
 	var b [status.BackoffSize]byte
 	rec := status.Backoff{Until: tai64n.FromTime(s.notBefore), Failures: s.failures}
 	rec.Encode(b[:])
-	if err := atomicfile.Write(s.paths.backoff, s.paths.backoffNew, b[:]); err != nil {
-		r.warnErr("unable to update "+s.paths.backoff, err)
-		return
+	if r.update(s.paths.backoff, s.paths.backoffNew, b[:]) {
+		s.extra.backoff = true
 	}
-	s.extra.backoff = true
 }
 
 // skipBackoff lets sv up start a backing-off service at once.

@@ -119,11 +119,11 @@ func TestReadinessNeverComes(t *testing.T) {
 		"svc/notification-fd": "3",
 	})
 	_, svc := startRunsv(t, dir, "svc")
-	testutil.WaitPID(t, svc, 0)
+	pid := testutil.WaitPID(t, svc, 0)
 	// Give the partial write every chance to be taken for readiness: the
 	// service is down-then-up again and still not ready.
 	control(t, svc, "t")
-	testutil.WaitPID(t, svc, 0)
+	testutil.WaitPID(t, svc, pid)
 	time.Sleep(200 * time.Millisecond)
 	if b := readRecord(svc, status.ReadyFile); b != nil {
 		t.Errorf("ready without a newline: %x", b)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 
-	"github.com/gorunit/gorunit/internal/atomicfile"
 	"github.com/gorunit/gorunit/internal/status"
 	"github.com/gorunit/gorunit/internal/tai64n"
 	"golang.org/x/sys/unix"
@@ -90,11 +89,9 @@ func (r *runsv) writeReady(s *service) {
 		}
 	}
 	rec.Encode(b[:])
-	if err := atomicfile.Write(s.paths.ready, s.paths.readyNew, b[:]); err != nil {
-		r.warnErr("unable to update "+s.paths.ready, err)
-		return
+	if r.update(s.paths.ready, s.paths.readyNew, b[:]) {
+		s.extra.ready = true
 	}
-	s.extra.ready = true
 }
 
 // unready forgets the readiness of a ./run that ended or is starting.

@@ -127,21 +127,26 @@ func (r *runsv) writeStatus(s *service) {
 			s.text = strconv.AppendInt(s.text, int64(s.pid), 10)
 			s.text = append(s.text, '\n')
 		}
-		if err := atomicfile.Write(s.paths.pid, s.paths.pidNew, s.text); err != nil {
-			r.warnErr("unable to update "+s.paths.pid, err)
+		if !r.update(s.paths.pid, s.paths.pidNew, s.text) {
 			return
 		}
 		s.pidChanged = false
 	}
 	s.text = s.statText(s.text[:0])
-	if err := atomicfile.Write(s.paths.stat, s.paths.statNew, s.text); err != nil {
-		r.warnErr("unable to update "+s.paths.stat, err)
-	}
+	r.update(s.paths.stat, s.paths.statNew, s.text)
 	rec := s.record()
 	rec.Encode(s.buf[:])
-	if err := atomicfile.Write(s.paths.status, s.paths.statusNew, s.buf[:]); err != nil {
-		r.warnErr("unable to update "+s.paths.status, err)
+	r.update(s.paths.status, s.paths.statusNew, s.buf[:])
+}
+
+// update replaces one supervise file through tmp and a rename, as runit
+// does; a failure is a warning, never the end of runsv.
+func (r *runsv) update(path, tmp string, data []byte) bool {
+	if err := atomicfile.Write(path, tmp, data); err != nil {
+		r.warnErr("unable to update "+path, err)
+		return false
 	}
+	return true
 }
 
 // supervise holds the files runsv keeps open in a supervise directory.
