@@ -477,12 +477,19 @@ func (c *container) stepMain() {
 	}
 }
 
-// enterServices tells runsvdir to stop the services: on HUP it sends TERM
-// to every runsv and exits (runsvdir(8)); each runsv stops its service
-// (TERM and CONT, then ./finish) and lets its log service read the last
-// lines. The runsv are remembered, to know when they are all gone: they
-// come to us once runsvdir has exited. When runsvdir is not running (it
-// died and waits for its restart), its runsv are our children already.
+// enterServices stops the services. runsvdir gets TERM, on which it
+// exits at once and starts nothing more (runsvdir(8)), and every runsv it
+// had started (listed first, while they are still its children) gets
+// TERM from us directly, which acts as "sv exit" (the
+// service gets TERM and CONT, then ./finish runs, then its log service
+// reads the last lines and exits). Signalling the runsv ourselves saves
+// a hop: with HUP, runsvdir had to wake and signal them one by one, which
+// on a busy machine spread the TERMs over 15 ms. The runsv are
+// remembered, to know when they are all gone: they come to us once
+// runsvdir has exited. A runsv that runsvdir starts between our look and
+// its exit is ours too by then, and stepLeft ends it. When runsvdir is
+// not running (it died and waits for its restart), its runsv are our
+// children already.
 func (c *container) enterServices() {
 	c.phase = phaseServices
 	c.runsvs = map[int]bool{}
@@ -492,7 +499,10 @@ func (c *container) enterServices() {
 				c.runsvs[p.PID] = true
 			}
 		}
-		unix.Kill(c.runsvdir, unix.SIGHUP)
+		unix.Kill(c.runsvdir, unix.SIGTERM)
+		for pid := range c.runsvs {
+			unix.Kill(pid, unix.SIGTERM)
+		}
 		return
 	}
 	if c.restart.IsZero() {

@@ -82,11 +82,13 @@ func Main(args []string, stdin, stdout, stderr *os.File) int {
 	}
 	// Catch the signals first of all: a docker stop that comes before
 	// would get the Go runtime's default, an exit with code 2.
+	// The channel stays registered when Main returns: its caller exits
+	// at once, and unregistering costs a round trip to the runtime's
+	// signal thread per signal, at the very end of a shutdown.
 	sigc := make(chan os.Signal, 32)
 	for _, s := range caught() {
 		signal.Notify(sigc, s)
 	}
-	defer signal.Stop(sigc)
 	c := newContainer(name, [3]*os.File{stdin, stdout, stderr})
 	if msg := c.fromEnvironment(); msg != "" {
 		return c.usage(msg)

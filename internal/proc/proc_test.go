@@ -47,10 +47,26 @@ func TestListFindsAChildInItsSession(t *testing.T) {
 	if !found {
 		t.Errorf("List did not show child %d", pid)
 	}
+	self := false
+	for _, p := range List() {
+		if p.PID == os.Getpid() {
+			self = p.PPID == os.Getppid() && !p.Zombie()
+		}
+	}
+	if !self {
+		t.Errorf("List did not show this process (%d), child of %d", os.Getpid(), os.Getppid())
+	}
 	if p, ok := Get(pid); !ok || p.PID != pid {
 		t.Errorf("Get(%d) = %+v %v", pid, p, ok)
 	}
 	if _, ok := Get(1 << 30); ok {
 		t.Error("Get of a pid that cannot exist succeeded")
+	}
+}
+
+// BenchmarkList is what runit pays at shutdown for each look at /proc.
+func BenchmarkList(b *testing.B) {
+	for b.Loop() {
+		List()
 	}
 }
