@@ -36,9 +36,12 @@ func TestDirectoryRemoved(t *testing.T) {
 // (a configuration tool's rm -rf and copy) is followed: sv reaches runsv
 // through the new directory, and the next start uses the new ./run.
 func TestDirectoryReplaced(t *testing.T) {
-	dir := testutil.Tree(t, map[string]string{"svc/run": "#!/bin/sh\nexec sleep 3600\n"})
+	dir := testutil.Tree(t, map[string]string{"svc/run": "#!/bin/sh\necho up > ../up\nexec sleep 3600\n"})
 	p, svc := startRunsv(t, dir, "svc")
 	pid := testutil.WaitPID(t, svc, 0)
+	// The pid is written at the fork: wait until ./run has been read, or
+	// the removal below makes it fail and restart (a test race, once).
+	testutil.Eventually(t, "./run running", func() bool { return testutil.ReadFile(filepath.Join(dir, "up")) == "up\n" })
 	tmp := filepath.Join(dir, "svc.new")
 	os.Mkdir(tmp, 0o755)
 	os.WriteFile(filepath.Join(tmp, "run"), []byte("#!/bin/sh\necho new > started\nexec sleep 3600\n"), 0o755)

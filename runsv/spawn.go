@@ -90,10 +90,9 @@ func (r *runsv) start(s *service) {
 	r.writeStatus(s)
 }
 
-// custom runs control/<c> when it exists and is executable, waits for it,
-// and reports whether it exited 0, which tells runsv not to send its own
-// signal (runsv(8), CUSTOMIZE CONTROL). The log service has none.
-func (r *runsv) custom(s *service, c byte) bool {
+// hasScript reports whether the main service has an executable
+// control/C script (runsv(8), CUSTOMIZE CONTROL).
+func (r *runsv) hasScript(s *service, c byte) bool {
 	if s.isLog {
 		return false
 	}
@@ -105,9 +104,17 @@ func (r *runsv) custom(s *service, c byte) bool {
 		}
 		return false
 	}
-	if st.Mode&unix.S_IXUSR == 0 {
+	return st.Mode&unix.S_IXUSR != 0
+}
+
+// custom runs control/<c> when it exists and is executable, waits for it,
+// and reports whether it exited 0, which tells runsv not to send its own
+// signal (runsv(8), CUSTOMIZE CONTROL). The log service has none.
+func (r *runsv) custom(s *service, c byte) bool {
+	if !r.hasScript(s, c) {
 		return false
 	}
+	path := "control/" + string(c)
 	files := r.stdio
 	if r.log != nil {
 		files[1] = r.logPipe[1]

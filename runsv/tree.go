@@ -78,6 +78,10 @@ func (t *tree) add(pid int) {
 // sends runit's TERM). Members in other groups of the session get theirs
 // when the service's process is gone (endTree).
 func (r *runsv) termGroups(s *service) bool {
+	// The process may have changed its session or group since it was
+	// taken in: a followed daemon is often adopted between its parent's
+	// exit and its own setsid(), so look again now.
+	s.tree.add(s.pid)
 	sent := false
 	for _, id := range s.tree.sessions {
 		if unix.Kill(-id, unix.SIGTERM) == nil {
