@@ -168,6 +168,10 @@ func shutdownInits(h *harness) (inits []*shutdownInit, ours *shutdownInit, skipp
 		{"dumb-init", &shutdownInit{name: "dumb-init, 1 process", bin: shutdownBins.dumbInit, services: 1,
 			args: func(_, run string) []string { return []string{"sh", run} }}},
 	}
+	if self, err := os.Executable(); err == nil {
+		inits = append(inits, &shutdownInit{name: "floor: TERM to all at once", bin: self, services: shutdownServices,
+			path: shutdownPath, args: func(svdir, _ string) []string { return []string{floorInitFlag, svdir} }})
+	}
 	for _, p := range peers {
 		if !isExecutable(p.in.bin) {
 			fmt.Printf("note: skipping %s: %s not found (apt-get install -y %s)\n", p.in.name, p.in.bin, p.pkg)
@@ -459,7 +463,8 @@ func shutdownReport(inits []*shutdownInit, ours *shutdownInit, skipped string, t
 	}
 	fmt.Println("TERM to the init (PID 1 of its own PID namespace) until unshare exits, ms")
 	fmt.Println("graceful: every service's TERM handler finished (graceful trials/trials); tree: the init's own processes")
-	fmt.Println("ratio of medians, x/s6-svscan; the 1-process rows are a reference, not judged")
+	fmt.Println("ratio of medians, x/s6-svscan; the 1-process rows and the floor are a reference, not judged")
+	fmt.Println("floor: no supervisor; TERM and CONT to every process at once (kill -1) as PID 1: the services' own work on this machine")
 	printTable([]string{"init", "services", "n", "median", "min", "max", "graceful", "exit", "tree", "ratio"}, rows)
 
 	targets := []string{
