@@ -10,10 +10,11 @@ import (
 // a program that does nothing, timed the same way, to show what process
 // start-up alone costs in C and in our Go binary.
 type statusClient struct {
-	name   string
-	bin    string
-	floor  []string // the floor's arguments; nil for an sv
-	target bool     // judged: ours must be no slower than Debian's
+	name    string
+	bin     string
+	floor   []string // the floor's arguments; nil for an sv
+	target  bool     // judged: ours must be no slower than Debian's
+	emptyGo bool     // the floor of any Go program: main is empty
 
 	perCall []float64 // per round: mean ms per call
 	bad     int       // calls that did not print "run: "
@@ -40,6 +41,11 @@ func runStatus(h *harness) ([]check, error) {
 		&statusClient{name: "ours separate sv", bin: h.bin.sepSv, target: true},
 		&statusClient{name: "floor: " + trueBin + " (C)", bin: trueBin, floor: []string{}},
 		&statusClient{name: "floor: gorunit --version (Go)", bin: h.bin.gorunit, floor: []string{"--version"}})
+	if empty, err := buildEmptyGo(); err != nil {
+		fmt.Printf("note: no empty Go floor: %v\n", err)
+	} else {
+		clients = append(clients, &statusClient{name: "floor: empty Go program", bin: empty, floor: []string{}, emptyGo: true})
+	}
 
 	f, err := startFleet(h.bin.runsv, 1, h.env)
 	if err != nil {
@@ -99,14 +105,19 @@ func (c *statusClient) call(env []string, svc string) error {
 
 // statusReport prints the table and judges each of ours against Debian's.
 func statusReport(clients []*statusClient) []check {
-	debMedian := 0.0
+	debMedian, goMedian := 0.0, 0.0
+	for _, c := range clients {
+		switch {
+		case !c.target && c.floor == nil:
+			debMedian = summarize(c.perCall).median
+		case c.emptyGo:
+			goMedian = summarize(c.perCall).median
+		}
+	}
 	var rows [][]string
 	var checks []check
 	for _, c := range clients {
 		st := summarize(c.perCall)
-		if !c.target && c.floor == nil {
-			debMedian = st.median
-		}
 		rows = append(rows, []string{c.name, fmt.Sprint(st.n), f3(st.median), f3(st.min), f3(st.max),
 			fmt.Sprint(c.bad), ratio(st.median, debMedian)})
 		if !c.target {
@@ -114,6 +125,9 @@ func statusReport(clients []*statusClient) []check {
 		}
 		ck := check{bench: "status", target: c.name + ": median per call <= debian sv's",
 			measured: fmt.Sprintf("%s ms %s", f3(st.median), vsDebian(debMedian, f3(debMedian)+" ms")), verdict: skip}
+		if goMedian > 0 {
+			ck.measured += fmt.Sprintf(" (empty Go program %s ms)", f3(goMedian))
+		}
 		if debMedian > 0 {
 			ck.verdict = judge(st.median <= debMedian && c.bad == 0)
 		}

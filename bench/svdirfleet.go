@@ -65,7 +65,27 @@ func runSvdirFleet(h *harness) ([]check, error) {
 		}
 	}
 	warnIfLoaded()
-	return svdirFleetReport(rows, n), nil
+	goMs, cMs := startFloors(h.env)
+	return svdirFleetReport(rows, n, goMs, cMs), nil
+}
+
+// startFloors is the CPU one process start costs here, in milliseconds,
+// for a Go program and a C program that do nothing (0 when it could not
+// be measured): a runsv per service pays the difference n times.
+func startFloors(env []string) (goMs, cMs float64) {
+	const runs = 50
+	empty, err := buildEmptyGo()
+	if err == nil {
+		goMs, err = startCPU(empty, env, runs)
+	}
+	if err == nil {
+		cMs, err = startCPU(trueBin, env, runs)
+	}
+	if err != nil {
+		fmt.Printf("note: no start-up floors: %v\n", err)
+		return 0, 0
+	}
+	return goMs, cMs
 }
 
 // trial makes n services (each `exec sleep 3600`), starts the runsvdir
@@ -136,7 +156,7 @@ func (r *fleetRow) trial(n int, env []string) error {
 }
 
 // svdirFleetReport prints the table and judges ours against Debian's.
-func svdirFleetReport(rows []*fleetRow, n int) []check {
+func svdirFleetReport(rows []*fleetRow, n int, goMs, cMs float64) []check {
 	var table [][]string
 	var debWall, debCPU float64
 	var checks []check
@@ -158,9 +178,16 @@ func svdirFleetReport(rows []*fleetRow, n int) []check {
 				target:   fmt.Sprintf("ours: %d services to running in no more time and CPU than debian", n),
 				measured: fmt.Sprintf("%.2f s, %.2f CPU s %s", wall.median, cpu.median, vsDebian(debWall, fmt.Sprintf("%.2f s, %.2f CPU s", debWall, debCPU))),
 				verdict:  verdict})
+			if goMs > 0 {
+				checks[len(checks)-1].measured += fmt.Sprintf(" (Go start floor: +%.2f CPU s)", float64(n)*(goMs-cMs)/1000)
+			}
 		}
 	}
 	fmt.Printf("%d services from nothing to all running (every supervise/stat reads run), medians; CPU s: runsvdir and every process under it, utime+stime\n", n)
 	printTable([]string{"runsvdir", "n", "wall s", "CPU s", "runsvdir CPU s", "wall ratio", "CPU ratio"}, table)
+	if goMs > 0 {
+		fmt.Printf("floor: one start of a program that does nothing costs %.2f ms CPU in Go (empty main, static), %.2f ms in C (%s), medians of 50:\n", goMs, cMs, trueBin)
+		fmt.Printf("       %d runsv written in Go cost at least %.2f CPU s more than %d in C, before any work of their own\n", n, float64(n)*(goMs-cMs)/1000, n)
+	}
 	return checks
 }
