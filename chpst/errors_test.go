@@ -29,6 +29,7 @@ var fixture = map[string]string{
 	"file":       "not a directory\n",
 	"emptydir/":  "",
 	"locks/":     "",
+	"private/":   "", // made 0700 by TestErrors: nobody may not create a lock there
 	"noexec.sh":  "echo not executable\n",
 	"etc/passwd": "root:x:0:0::/:/bin/sh\n",
 }
@@ -65,6 +66,7 @@ var errorCases = []errorCase{
 	{"program missing in the new root", "chpst", []string{"-/", "emptydir", "/bin/sh"}, "chpst: fatal: unable to run: /bin/sh: file does not exist\n", 111},
 	{"lock directory missing", "chpst", []string{"-L", "nosuchdir/lock", "true"}, "chpst: fatal: unable to open lock: nosuchdir/lock: file does not exist\n", 111},
 	{"lock a directory", "chpst", []string{"-l", "locks", "true"}, "chpst: fatal: unable to open lock: locks: is a directory\n", 111},
+	{"lock opened as the new user", "chpst", []string{"-u", "nobody", "-l", "private/lock", "true"}, "chpst: fatal: unable to open lock: private/lock: access denied\n", 111},
 
 	// the other names
 	{"envdir missing", "envdir", []string{"nosuchdir", "true"}, "chpst: fatal: unable to switch to directory: nosuchdir: file does not exist\n", 111},
@@ -88,6 +90,9 @@ var errorCases = []errorCase{
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	dir := testutil.Tree(t, fixture)
+	if err := os.Chmod(filepath.Join(dir, "private"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range errorCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
