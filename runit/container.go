@@ -172,7 +172,7 @@ func (c *container) step(noChildren bool) bool {
 				c.enterServices()
 			}
 		case phaseServices:
-			c.stepServices()
+			c.stepServices(noChildren)
 		case phasePost:
 			if c.runScripts() {
 				c.phase = phaseLeft
@@ -500,6 +500,7 @@ func (c *container) enterServices() {
 			}
 		}
 		unix.Kill(c.runsvdir, unix.SIGTERM)
+		unix.Kill(c.runsvdir, unix.SIGCONT) // a stopped runsvdir would hold the shutdown to the timeout
 		for pid := range c.runsvs {
 			unix.Kill(pid, unix.SIGTERM)
 		}
@@ -520,9 +521,13 @@ func (c *container) enterServices() {
 // everything left gets TERM and, after the kill grace, KILL: a service
 // that ignores TERM does not hold the container up. Then come the
 // post-shutdown scripts, with a deadline of their own.
-func (c *container) stepServices() {
+//
+// Once runsvdir is gone, every runsv still alive is our child; so when
+// we have no child at all, none is left, even if some never came to us:
+// runsvdir may reap a runsv that exited before runsvdir did.
+func (c *container) stepServices(noChildren bool) {
 	now := time.Now()
-	if c.runsvdir == 0 && len(c.runsvs) == 0 {
+	if c.runsvdir == 0 && (len(c.runsvs) == 0 || noChildren) {
 		c.phase = phasePost
 		c.deadline = now.Add(c.timeout)
 		if c.started {

@@ -2,10 +2,12 @@ package runit_test
 
 import (
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/gorunit/gorunit/internal/proc"
 	"github.com/gorunit/gorunit/internal/testutil"
 )
 
@@ -61,6 +63,41 @@ func TestDockerStop(t *testing.T) {
 	}
 	if strings.Contains(p.Stderr.String(), "did not stop") {
 		t.Errorf("something had to be killed: %s", p.Stderr)
+	}
+}
+
+// TestDockerStopWithRunsvdirStopped: runit TERMs every runsv itself and
+// wakes runsvdir, so a runsvdir that is stopped (SIGSTOP, a debugger)
+// holds up neither the services' graceful stop nor the exit. Through
+// runsvdir, the services got TERM only at the 7 s timeout.
+func TestDockerStopWithRunsvdirStopped(t *testing.T) {
+	needServices(t)
+	dir := testutil.Tree(t, merge(politeService("web"), politeService("cron")))
+	p, pid := inNamespace(t, dir, []string{"SVDIR=" + filepath.Join(dir, "service")})
+	for _, n := range []string{"web", "cron"} {
+		testutil.Eventually(t, n+" up", func() bool { return strings.Contains(testutil.ReadFile(filepath.Join(dir, "events."+n)), "up\n") })
+	}
+	runsvdir := 0
+	for _, c := range proc.List() {
+		if c.PPID == pid && strings.HasPrefix(testutil.ReadFile("/proc/"+strconv.Itoa(c.PID)+"/cmdline"), "runsvdir") {
+			runsvdir = c.PID
+		}
+	}
+	if runsvdir == 0 {
+		t.Fatalf("no runsvdir under runit %d", pid)
+	}
+	syscall.Kill(runsvdir, syscall.SIGSTOP)
+	syscall.Kill(pid, syscall.SIGTERM)
+	if code := p.Wait(t); code != 0 {
+		t.Fatalf("exit %d; stderr: %s", code, p.Stderr)
+	}
+	for _, n := range []string{"web", "cron"} {
+		if got := testutil.ReadFile(filepath.Join(dir, "events."+n)); got != "up\nterm\nfinish 0 0\n" {
+			t.Errorf("%s: events %q, want up, term, finish 0 0", n, got)
+		}
+	}
+	if strings.Contains(p.Stderr.String(), "did not stop") {
+		t.Errorf("the shutdown waited for the timeout: %s", p.Stderr)
 	}
 }
 
