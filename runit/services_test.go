@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gorunit/gorunit/internal/proc"
+	"github.com/gorunit/gorunit/internal/status"
 	"github.com/gorunit/gorunit/internal/testutil"
 )
 
@@ -95,6 +96,31 @@ func TestDockerStopWithRunsvdirStopped(t *testing.T) {
 		if got := testutil.ReadFile(filepath.Join(dir, "events."+n)); got != "up\nterm\nfinish 0 0\n" {
 			t.Errorf("%s: events %q, want up, term, finish 0 0", n, got)
 		}
+	}
+	if strings.Contains(p.Stderr.String(), "did not stop") {
+		t.Errorf("the shutdown waited for the timeout: %s", p.Stderr)
+	}
+}
+
+// TestDockerStopWithADownService: the runsv of a service that is down
+// exits the moment it gets TERM, possibly before runsvdir does, which
+// then reaps it; runit must not wait for it until the timeout, or
+// forever.
+func TestDockerStopWithADownService(t *testing.T) {
+	needServices(t)
+	dir := testutil.Tree(t, merge(politeService("web"), map[string]string{
+		"service/idle/run":  "#!/bin/sh\nexec sleep 3600\n",
+		"service/idle/down": "",
+	}))
+	p, pid := inNamespace(t, dir, []string{"SVDIR=" + filepath.Join(dir, "service")})
+	testutil.Eventually(t, "web up", func() bool { return strings.Contains(testutil.ReadFile(filepath.Join(dir, "events.web")), "up\n") })
+	testutil.WaitRecord(t, filepath.Join(dir, "service", "idle"), "idle supervised, down", func(r status.Record) bool { return r.State == status.Down && r.Want == status.WantDown })
+	syscall.Kill(pid, syscall.SIGTERM)
+	if code := p.Wait(t); code != 0 {
+		t.Fatalf("exit %d; stderr: %s", code, p.Stderr)
+	}
+	if got := testutil.ReadFile(filepath.Join(dir, "events.web")); got != "up\nterm\nfinish 0 0\n" {
+		t.Errorf("web: events %q, want up, term, finish 0 0", got)
 	}
 	if strings.Contains(p.Stderr.String(), "did not stop") {
 		t.Errorf("the shutdown waited for the timeout: %s", p.Stderr)
