@@ -22,14 +22,28 @@ import (
 const emptyGoSource = "package main\n\nfunc main() {}\n"
 
 // buildEmptyGo builds emptyGoSource as bin/ is built (static, -trimpath,
-// stripped) in a new temp dir that the registry removes at the end, and
-// returns the binary.
-func buildEmptyGo() (string, error) {
+// stripped) in a new temp dir, and returns the binary and the function
+// that removes the dir (also on an interrupt, through the registry).
+func buildEmptyGo() (bin string, remove func(), err error) {
 	dir, err := os.MkdirTemp("", "gorunit-bench-floor-")
 	if err != nil {
-		return "", fmt.Errorf("create temp dir: %w", err)
+		return "", nil, fmt.Errorf("create temp dir: %w", err)
 	}
 	started.addDir(dir)
+	remove = func() {
+		os.RemoveAll(dir)
+		started.removeDir(dir)
+	}
+	bin, err = buildIn(dir)
+	if err != nil {
+		remove()
+		return "", nil, err
+	}
+	return bin, remove, nil
+}
+
+// buildIn writes emptyGoSource and its go.mod into dir and builds it.
+func buildIn(dir string) (string, error) {
 	for name, text := range map[string]string{"main.go": emptyGoSource, "go.mod": "module floor\n\ngo 1.26\n"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			return "", fmt.Errorf("write %s: %w", name, err)

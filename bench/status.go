@@ -41,9 +41,10 @@ func runStatus(h *harness) ([]check, error) {
 		&statusClient{name: "ours separate sv", bin: h.bin.sepSv, target: true},
 		&statusClient{name: "floor: " + trueBin + " (C)", bin: trueBin, floor: []string{}},
 		&statusClient{name: "floor: gorunit --version (Go)", bin: h.bin.gorunit, floor: []string{"--version"}})
-	if empty, err := buildEmptyGo(); err != nil {
+	if empty, remove, err := buildEmptyGo(); err != nil {
 		fmt.Printf("note: no empty Go floor: %v\n", err)
 	} else {
+		defer remove()
 		clients = append(clients, &statusClient{name: "floor: empty Go program", bin: empty, floor: []string{}, emptyGo: true})
 	}
 

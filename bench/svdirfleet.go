@@ -74,8 +74,9 @@ func runSvdirFleet(h *harness) ([]check, error) {
 // be measured): a runsv per service pays the difference n times.
 func startFloors(env []string) (goMs, cMs float64) {
 	const runs = 50
-	empty, err := buildEmptyGo()
+	empty, remove, err := buildEmptyGo()
 	if err == nil {
+		defer remove()
 		goMs, err = startCPU(empty, env, runs)
 	}
 	if err == nil {
