@@ -186,9 +186,7 @@ func (r *runner) setUser() error {
 	if err != nil {
 		return err
 	}
-	gids := make([]uint32, len(u.gids))
-	copy(gids, u.gids)
-	if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(gids)), uintptr(unsafe.Pointer(&gids[0])), 0); e != 0 {
+	if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(u.gids)), uintptr(unsafe.Pointer(&u.gids[0])), 0); e != 0 {
 		return &failure{msg: "unable to setgroups", err: e}
 	}
 	gid := uintptr(u.gids[0])

@@ -77,10 +77,7 @@ func (r *runsv) ctrl(s *service, c byte) {
 // control/t, runit's order stays, so that the script sees the new want.
 func (r *runsv) stopOrUpdate(s *service, running bool) {
 	if running && s.pid != 0 && !r.hasScript(s, 't') {
-		r.stop(s)
-		if !s.term {
-			r.writeStatus(s) // control/t appeared meanwhile and handled it
-		}
+		r.stopAfter(s, false) // signals, then writes the status once
 		return
 	}
 	r.writeStatus(s)
@@ -92,7 +89,13 @@ func (r *runsv) stopOrUpdate(s *service, running bool) {
 // stop sends TERM (unless control/t handled it) and then CONT, and runs
 // control/d or control/x after, as runsv(8) lists the steps.
 func (r *runsv) stop(s *service) {
-	if s.pid != 0 && !r.custom(s, 't') {
+	r.stopAfter(s, s.pid != 0 && r.custom(s, 't'))
+}
+
+// stopAfter is stop once control/t ran, or was found missing: handled
+// says whether it replaced runsv's own TERM.
+func (r *runsv) stopAfter(s *service, handled bool) {
+	if s.pid != 0 && !handled {
 		if !s.opts.killTree || !r.termGroups(s) {
 			r.kill(s, unix.SIGTERM)
 		}

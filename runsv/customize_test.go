@@ -57,6 +57,24 @@ func TestControlScripts(t *testing.T) {
 	}
 }
 
+// TestControlTSeesTheNewWant: with control/t, runit's order is kept
+// (status with the new want first, then the script), so the script sees
+// "want down"; without it runsv signals first and writes once.
+func TestControlTSeesTheNewWant(t *testing.T) {
+	dir := testutil.Tree(t, map[string]string{
+		"svc/run":       recorderRun,
+		"svc/control/t": "#!/bin/sh\ncat supervise/stat > seen\nexit 1\n",
+	})
+	_, svc := startRunsv(t, dir, "svc")
+	pid := testutil.WaitPID(t, svc, 0)
+	waitReady(t, svc, pid)
+	control(t, svc, "d")
+	testutil.WaitStat(t, svc, "down")
+	if got := testutil.ReadFile(filepath.Join(svc, "seen")); got != "run, want down\n" {
+		t.Errorf("control/t saw supervise/stat %q, want \"run, want down\"", got)
+	}
+}
+
 // TestControlUpBeforeEveryStart: control/u runs before each start of
 // ./run, automatic restarts and 'o' included; its stdout goes to the log.
 func TestControlUpBeforeEveryStart(t *testing.T) {

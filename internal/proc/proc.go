@@ -6,6 +6,7 @@
 package proc
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 
@@ -53,7 +54,7 @@ func List() []Process {
 			if name[0] < '0' || name[0] > '9' {
 				continue
 			}
-			if i := indexZero(name); i >= 0 {
+			if i := bytes.IndexByte(name, 0); i >= 0 {
 				name = name[:i]
 			}
 			path = append(append(append(path[:0], "/proc/"...), name...), "/stat"...)
@@ -80,15 +81,6 @@ func readStat(path []byte, buf []byte) (Process, bool) {
 		return Process{}, false
 	}
 	return Parse(string(buf[:n]))
-}
-
-func indexZero(b []byte) int {
-	for i, c := range b {
-		if c == 0 {
-			return i
-		}
-	}
-	return -1
 }
 
 // Parse reads one /proc/PID/stat line: "pid (comm) state ppid pgrp
